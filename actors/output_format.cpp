@@ -1,0 +1,90 @@
+#include "actors/output_format.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "messages/path_table.hpp"
+
+namespace ba {
+
+double round_down_tenth(double x) {
+  return std::floor(x * 10 + 1e-6) / 10;
+}
+
+double round_to(double x, double res) {
+  if (res <= 0)
+    return x;
+  // Divide by the inverse to keep 0.01-steps exact-looking (52.35, not
+  // 52.350000000000001 from x / 0.01).
+  auto inv = std::round(1 / res);
+  auto r = std::round(x * inv) / inv;
+  return r == 0 ? 0.0 : r; // no "-0.0"
+}
+
+namespace {
+
+int decimals(double res) {
+  if (res >= 1 || res <= 0)
+    return 0;
+  return static_cast<int>(std::lround(-std::log10(res)));
+}
+
+std::string plain_text(const value& v) {
+  switch (v.kind) {
+    case value_kind::invalid:
+      return "---";
+    case value_kind::text:
+      return v.str;
+    case value_kind::integer:
+      return std::to_string(static_cast<long long>(v.number));
+    default: {
+      char buf[64];
+      snprintf(buf, sizeof(buf), "%g", v.number);
+      return buf;
+    }
+  }
+}
+
+} // namespace
+
+export_item format_item(const std::string& path, const value& v) {
+  export_item item;
+  item.path = path;
+  auto* row = find_path(path);
+  if (row == nullptr) {
+    item.val = v;
+    item.text = plain_text(v);
+    return item;
+  }
+  item.write = row->write;
+  auto x = v.num();
+  switch (wire_type(row->u)) {
+    case 's':
+      item.val = v.kind == value_kind::text ? v : value::invalid();
+      break;
+    case 'i':
+      item.val = x ? value::integer(std::llround(*x)) : value::invalid();
+      break;
+    default:
+      if (!x) {
+        item.val = value::invalid();
+      } else {
+        auto r = row->u == unit::amp_limit ? round_down_tenth(*x)
+                                           : round_to(*x, resolution(row->u));
+        item.val = value::real(r == 0 ? 0.0 : r);
+      }
+  }
+  if (!item.val.valid()) {
+    item.text = "---";
+  } else if (item.val.kind == value_kind::real) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*f%s", decimals(resolution(row->u)),
+             item.val.number, unit_suffix(row->u));
+    item.text = buf;
+  } else {
+    item.text = plain_text(item.val);
+  }
+  return item;
+}
+
+} // namespace ba

@@ -1,0 +1,25 @@
+#pragma once
+
+// Rounding, wire type and text of a published value, from the path table
+// (product.md section 7). Pure, so the table-driven tests reach it.
+
+#include <string>
+
+#include "actors/bus_port.hpp"
+#include "messages/value.hpp"
+
+namespace ba {
+
+/// Rounds to the path's resolution (limits: down, with 1e-6 slack so that
+/// 99.89999999 stays 99.9), converts to the path's wire type and renders the
+/// text ("52.34V", "-12.3A", "---"). Paths outside the table keep their own
+/// type and get a plain text.
+export_item format_item(const std::string& path, const value& v);
+
+/// `floor(x * 10 + 1e-6) / 10`: limits never round up.
+double round_down_tenth(double x);
+
+/// Round to the nearest multiple of `res`.
+double round_to(double x, double res);
+
+} // namespace ba

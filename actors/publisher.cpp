@@ -1,0 +1,188 @@
+#include "actors/publisher.hpp"
+
+#include <chrono>
+
+#include "actors/lifecycle.hpp"
+#include "actors/output_format.hpp"
+#include "messages/log.hpp"
+#include "messages/messages.hpp"
+#include "version.hpp"
+
+namespace ba {
+
+value_map identity_values(const std::string& service,
+                          const std::string& product_name) {
+  return {
+    {"/Mgmt/ProcessName", value::text("battery-aggregator")},
+    {"/Mgmt/ProcessVersion", value::text(BA_VERSION)},
+    {"/Mgmt/Connection", value::text("Virtual")},
+    {"/ProductId", value::integer(0)},
+    {"/ProductName", value::text(product_name)},
+    {"/FirmwareVersion", value::text(BA_VERSION)},
+    {"/HardwareVersion", value::integer(0)},
+    {"/Serial", value::text(service_suffix(service))},
+    {"/Connected", value::integer(1)},
+    {"/CustomName", value::text("")},
+    {"/LogLevel", value::text(to_string(current_log_level()))},
+  };
+}
+
+bool has_valid_measurement(const value_map& values) {
+  for (auto* path : {"/Dc/0/Voltage", "/Dc/0/Current", "/Soc"}) {
+    auto i = values.find(path);
+    if (i != values.end() && i->second.num())
+      return true;
+  }
+  return false;
+}
+
+caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
+                              config cfg, std::string service,
+                              std::string product_name, bus_port* bus,
+                              caf::actor settings) {
+  auto& st = self->state;
+  st.name = "publisher:" + service;
+  st.current = identity_values(service, product_name);
+  log_lifecycle(self, st.name);
+  auto interval = std::chrono::milliseconds(cfg.publish_interval_ms);
+  auto register_if_ready = [=] {
+    auto& st = self->state;
+    if (st.registered || !st.ready || !st.instance)
+      return;
+    export_spec spec;
+    spec.service = service;
+    spec.legacy_signals = cfg.legacy_signals;
+    spec.owner = caf::actor_cast<caf::actor>(self);
+    for (auto& [path, v] : st.current) {
+      auto item = format_item(path, v);
+      st.published[path] = item;
+      spec.items.push_back(std::move(item));
+    }
+    st.pending.clear();
+    st.registered = true;
+    bus->export_service(std::move(spec));
+  };
+  auto schedule_flush = [=] {
+    auto& st = self->state;
+    if (st.flush_scheduled || !st.registered || st.pending.empty())
+      return;
+    st.flush_scheduled = true;
+    auto now = self->clock().now();
+    auto due = st.last_flush + interval;
+    // A message to self queues behind everything already in the mailbox:
+    // the flush runs once the mailbox is drained.
+    if (now >= due)
+      self->send(self, flush_atom::value);
+    else
+      self->delayed_send(self, due - now, flush_atom::value);
+  };
+  auto set_values = [=](const value_map& values) {
+    auto& st = self->state;
+    for (auto& [path, v] : values) {
+      auto i = st.current.find(path);
+      if (i != st.current.end() && i->second == v && i->second.kind == v.kind)
+        continue;
+      st.current[path] = v;
+      st.pending.insert(path);
+    }
+  };
+  self->delayed_send(
+    self,
+    std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
+    startup_atom::value);
+  return {
+    [=](const publish_values& pv) {
+      set_values(pv.values);
+      auto& st = self->state;
+      if (!st.ready && has_valid_measurement(st.current)) {
+        st.ready = true;
+        register_if_ready();
+      }
+      schedule_flush();
+    },
+    [=](startup_atom) {
+      auto& st = self->state;
+      if (st.ready)
+        return;
+      st.ready = true;
+      log(log_level::warning, "publisher",
+          "no battery with valid data after "
+            + std::to_string(static_cast<int>(cfg.startup_battery_wait))
+            + " s: registering with invalid measurements");
+      register_if_ready();
+    },
+    [=](const device_instance& di) {
+      auto& st = self->state;
+      if (st.instance && *st.instance == di.instance)
+        return;
+      st.instance = di.instance;
+      st.current["/DeviceInstance"] = value::integer(di.instance);
+      if (!st.registered) {
+        register_if_ready();
+        return;
+      }
+      // A new instance: release the name and claim it again.
+      log(log_level::info, "publisher",
+          service + ": device instance changed to "
+            + std::to_string(di.instance) + ", re-registering");
+      st.registered = false;
+      register_if_ready();
+    },
+    [=](const custom_name& cn) {
+      set_values({{"/CustomName", value::text(cn.name)}});
+      schedule_flush();
+    },
+    [=](const path_written& w) {
+      auto& st = self->state;
+      // The bus cache already holds the written value.
+      st.current[w.path] = w.val;
+      st.published[w.path] = format_item(w.path, w.val);
+      if (w.path == "/CustomName") {
+        log(log_level::info, "publisher",
+            service + ": custom name set to \"" + w.val.str + "\"");
+        self->send(settings, custom_name{w.val.str});
+      } else if (w.path == "/LogLevel") {
+        if (auto lvl = parse_log_level(w.val.str)) {
+          set_log_level(*lvl);
+          log(log_level::info, "publisher",
+              std::string{"log level set to "} + to_string(*lvl));
+        }
+      }
+    },
+    [=](const service_registered& r) {
+      log(log_level::info, "publisher",
+          r.service + " registered with device instance "
+            + std::to_string(r.device_instance));
+    },
+    [=](flush_atom) {
+      auto& st = self->state;
+      st.flush_scheduled = false;
+      st.last_flush = self->clock().now();
+      std::vector<export_item> changed;
+      for (auto& path : st.pending) {
+        auto item = format_item(path, st.current[path]);
+        auto i = st.published.find(path);
+        // Unchanged after rounding: not re-sent (product.md 7).
+        if (i != st.published.end() && i->second == item
+            && i->second.val.kind == item.val.kind)
+          continue;
+        st.published[path] = item;
+        changed.push_back(std::move(item));
+      }
+      st.pending.clear();
+      if (changed.empty())
+        return;
+      ++st.signals;
+      bus->update_service(service, std::move(changed));
+    },
+    [=](summary_atom) {
+      health_stats s;
+      s.component = self->state.name;
+      s.signals = self->state.signals;
+      return s;
+    },
+  };
+}
+
+} // namespace ba

@@ -1,0 +1,151 @@
+#include "bus/dbus_thread.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <future>
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "messages/log.hpp"
+
+namespace ba {
+
+dbus_thread::dbus_thread() {
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+dbus_thread::~dbus_thread() {
+  stop();
+  if (wake_fd_ >= 0)
+    close(wake_fd_);
+}
+
+void dbus_thread::add_connection(std::shared_ptr<sdbus::IConnection> conn) {
+  conns_.push_back(std::move(conn));
+}
+
+void dbus_thread::remove_connection(const sdbus::IConnection* conn) {
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
+                              [conn](const auto& c) { return c.get() == conn; }),
+               conns_.end());
+}
+
+void dbus_thread::start(std::function<void(const std::string&)> on_fatal) {
+  on_fatal_ = std::move(on_fatal);
+  running_ = true;
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "dbus-loop");
+    try {
+      run();
+      running_ = false;
+    } catch (const std::exception& e) {
+      running_ = false;
+      if (on_fatal_)
+        on_fatal_(std::string{"D-Bus loop died: "} + e.what());
+    }
+  });
+}
+
+void dbus_thread::post(job f) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    jobs_.push_back(std::move(f));
+  }
+  wake();
+}
+
+void dbus_thread::call(job f) {
+  // Inline when the loop is not (or no longer) running: nobody else touches
+  // the connections then.
+  if (on_loop_thread() || !running_) {
+    f();
+    return;
+  }
+  std::promise<void> done;
+  auto fut = done.get_future();
+  post([&] {
+    try {
+      f();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  fut.get();
+}
+
+void dbus_thread::stop() {
+  if (!thread_.joinable())
+    return;
+  stopping_ = true;
+  wake();
+  thread_.join();
+}
+
+bool dbus_thread::on_loop_thread() const {
+  return std::this_thread::get_id() == thread_.get_id();
+}
+
+void dbus_thread::wake() {
+  uint64_t one = 1;
+  // A full eventfd counter still means "wake up": ignore EAGAIN.
+  auto res = write(wake_fd_, &one, sizeof(one));
+  static_cast<void>(res);
+}
+
+bool dbus_thread::run_jobs() {
+  std::deque<job> batch;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    batch.swap(jobs_);
+  }
+  for (auto& f : batch)
+    f();
+  return !batch.empty();
+}
+
+void dbus_thread::run() {
+  std::vector<pollfd> fds;
+  for (;;) {
+    bool did_work = run_jobs();
+    // Jobs may add or remove connections: iterate over a copy.
+    auto conns = conns_;
+    for (auto& c : conns)
+      while (c->processPendingRequest())
+        did_work = true;
+    if (stopping_) {
+      // Flush what the last jobs queued, then leave.
+      while (run_jobs()) {
+      }
+      for (auto& c : conns_)
+        while (c->processPendingRequest()) {
+        }
+      return;
+    }
+    if (did_work)
+      continue;
+    fds.clear();
+    int timeout = -1;
+    for (auto& c : conns) {
+      auto pd = c->getEventLoopPollData();
+      fds.push_back(pollfd{pd.fd, static_cast<short>(pd.events), 0});
+      auto t = pd.getPollTimeout();
+      if (t >= 0 && (timeout < 0 || t < timeout))
+        timeout = t;
+    }
+    fds.push_back(pollfd{wake_fd_, POLLIN, 0});
+    auto n = poll(fds.data(), fds.size(), timeout);
+    if (n < 0 && errno != EINTR)
+      throw std::runtime_error("poll failed");
+    if (fds.back().revents & POLLIN) {
+      uint64_t count;
+      auto res = read(wake_fd_, &count, sizeof(count));
+      static_cast<void>(res);
+    }
+  }
+}
+
+} // namespace ba

@@ -1,0 +1,350 @@
+#include "bus/watcher.hpp"
+
+#include <chrono>
+
+#include <caf/send.hpp>
+#include <sdbus-c++/Error.h>
+
+#include "bus/guard.hpp"
+#include "messages/log.hpp"
+#include "messages/messages.hpp"
+#include "messages/path_table.hpp"
+
+namespace ba {
+
+namespace {
+
+constexpr const char* busitem = "com.victronenergy.BusItem";
+constexpr const char* venus_prefix = "com.victronenergy.";
+constexpr auto scan_timeout = std::chrono::seconds(5);
+
+bool is_venus(const std::string& name) {
+  return name.compare(0, 18, venus_prefix) == 0;
+}
+
+} // namespace
+
+watcher::watcher(sdbus::IConnection& conn, dbus_thread& loop,
+                 caf::actor discovery)
+  : conn_(conn), loop_(loop), discovery_(std::move(discovery)) {
+  // nop
+}
+
+watcher::~watcher() {
+  slots_.clear();
+  pending_.clear();
+}
+
+const std::vector<std::string>& watcher::legacy_scan_paths() {
+  static const std::vector<std::string> paths = [] {
+    std::vector<std::string> result{"/Connected", "/CustomName",
+                                    "/ProductName", "/DeviceInstance"};
+    for (auto& row : path_table())
+      if (row.path != result[0] && row.path != result[1]
+          && row.path != result[2] && row.path != result[3])
+        result.emplace_back(row.path);
+    return result;
+  }();
+  return paths;
+}
+
+void watcher::start() {
+  // Subscribe before ListNames, so that no name falls between the two.
+  slots_.push_back(conn_.addMatch(
+    "type='signal',sender='org.freedesktop.DBus',"
+    "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+    "arg0namespace='com.victronenergy'",
+    [this](sdbus::Message& m) {
+      guard_void("NameOwnerChanged", [&] { on_name_owner_changed(m); });
+    }));
+  slots_.push_back(conn_.addMatch(
+    "type='signal',interface='com.victronenergy.BusItem',"
+    "member='ItemsChanged'",
+    [this](sdbus::Message& m) {
+      guard_void("ItemsChanged", [&] { on_items_changed(m); });
+    }));
+  slots_.push_back(conn_.addMatch(
+    "type='signal',interface='com.victronenergy.BusItem',"
+    "member='PropertiesChanged'",
+    [this](sdbus::Message& m) {
+      guard_void("PropertiesChanged", [&] { on_properties_changed(m); });
+    }));
+  daemon_ = sdbus::createProxy(conn_, "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus");
+  daemon_->callMethodAsync("ListNames")
+    .onInterface("org.freedesktop.DBus")
+    .withTimeout(scan_timeout)
+    .uponReplyInvoke([this](const sdbus::Error* err,
+                            std::vector<std::string> names) {
+      guard_void("ListNames", [&] {
+        if (err) {
+          log(log_level::error, "bus",
+              "ListNames failed: " + std::string{err->getMessage()});
+          return;
+        }
+        for (auto& name : names) {
+          if (!is_venus(name) || owner_of_.count(name) != 0)
+            continue;
+          daemon_->callMethodAsync("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withTimeout(scan_timeout)
+            .withArguments(name)
+            .uponReplyInvoke(
+              [this, name](const sdbus::Error* e, std::string owner) {
+                guard_void("GetNameOwner", [&] {
+                  // Gone meanwhile, or already reported by the signal.
+                  if (e == nullptr && owner_of_.count(name) == 0)
+                    appeared(name, owner);
+                });
+              });
+        }
+      });
+    });
+}
+
+void watcher::on_name_owner_changed(sdbus::Message& msg) {
+  std::string name, old_owner, new_owner;
+  msg >> name >> old_owner >> new_owner;
+  if (!is_venus(name))
+    return;
+  if (!old_owner.empty())
+    vanished(name);
+  if (!new_owner.empty())
+    appeared(name, new_owner);
+}
+
+void watcher::appeared(const std::string& service, const std::string& owner) {
+  auto i = owner_of_.find(service);
+  if (i != owner_of_.end()) {
+    if (i->second == owner)
+      return;
+    vanished(service);
+  }
+  owner_of_[service] = owner;
+  services_of_[owner].insert(service);
+  caf::anon_send(discovery_, service_appeared{service, owner});
+}
+
+void watcher::vanished(const std::string& service) {
+  auto i = owner_of_.find(service);
+  if (i == owner_of_.end())
+    return;
+  auto j = services_of_.find(i->second);
+  if (j != services_of_.end()) {
+    j->second.erase(service);
+    if (j->second.empty())
+      services_of_.erase(j);
+  }
+  owner_of_.erase(i);
+  // A scan still under way belongs to the old owner: forget it.
+  auto r = routes_.find(service);
+  if (r != routes_.end())
+    r->second.scan_generation = 0;
+  caf::anon_send(discovery_, service_vanished{service});
+}
+
+void watcher::on_items_changed(sdbus::Message& msg) {
+  auto j = services_of_.find(msg.getSender());
+  if (j == services_of_.end())
+    return;
+  // Only now pay for deserialising: most signals on a GX are not ours.
+  bool routed = false;
+  for (auto& s : j->second)
+    routed = routed || routes_.count(s) != 0;
+  if (!routed)
+    return;
+  items_dict items;
+  try {
+    msg >> items;
+  } catch (const sdbus::Error&) {
+    log(log_level::debug, "bus",
+        "ignoring ItemsChanged with an unexpected signature from "
+          + *j->second.begin());
+    return;
+  }
+  value_map values;
+  for (auto& [path, dict] : items) {
+    auto v = dict.find("Value");
+    if (v != dict.end())
+      values[path] = from_variant(v->second);
+  }
+  if (values.empty())
+    return;
+  for (auto& s : j->second) {
+    auto r = routes_.find(s);
+    if (r != routes_.end())
+      caf::anon_send(r->second.sink, source_values{s, values, false});
+  }
+}
+
+void watcher::on_properties_changed(sdbus::Message& msg) {
+  auto j = services_of_.find(msg.getSender());
+  if (j == services_of_.end())
+    return;
+  bool routed = false;
+  for (auto& s : j->second)
+    routed = routed || routes_.count(s) != 0;
+  if (!routed)
+    return;
+  item_dict dict;
+  try {
+    msg >> dict;
+  } catch (const sdbus::Error&) {
+    return;
+  }
+  auto v = dict.find("Value");
+  if (v == dict.end())
+    return;
+  value_map values{{msg.getPath(), from_variant(v->second)}};
+  for (auto& s : j->second) {
+    auto r = routes_.find(s);
+    if (r != routes_.end())
+      caf::anon_send(r->second.sink, source_values{s, values, false});
+  }
+}
+
+void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
+  routes_[service] = route{std::move(sink), 0};
+  if (scan)
+    this->scan(service);
+}
+
+void watcher::unwatch(const std::string& service,
+                      const caf::actor_addr& sink) {
+  auto r = routes_.find(service);
+  if (r != routes_.end() && r->second.sink.address() == sink)
+    routes_.erase(r);
+}
+
+bool watcher::current(const std::string& service, uint64_t gen) const {
+  auto r = routes_.find(service);
+  return r != routes_.end() && r->second.scan_generation == gen;
+}
+
+void watcher::finish_scan(const std::string& service, uint64_t gen,
+                          value_map values) {
+  if (!current(service, gen))
+    return;
+  auto& r = routes_[service];
+  r.scan_generation = 0;
+  caf::anon_send(r.sink, source_values{service, std::move(values), true});
+}
+
+void watcher::fail_scan(const std::string& service, uint64_t gen,
+                        const std::string& why) {
+  if (!current(service, gen))
+    return;
+  auto& r = routes_[service];
+  r.scan_generation = 0;
+  caf::anon_send(r.sink, scan_failed{service, why});
+}
+
+uint64_t watcher::keep(std::unique_ptr<sdbus::IProxy> proxy) {
+  auto id = next_id_++;
+  pending_.emplace(id, std::move(proxy));
+  return id;
+}
+
+void watcher::drop(uint64_t id) {
+  loop_.post([this, id] { pending_.erase(id); });
+}
+
+void watcher::scan(const std::string& service) {
+  auto gen = next_gen_++;
+  routes_[service].scan_generation = gen;
+  auto proxy = sdbus::createProxy(conn_, service, "/");
+  auto* p = proxy.get();
+  auto id = keep(std::move(proxy));
+  p->callMethodAsync("GetItems")
+    .onInterface(busitem)
+    .withTimeout(scan_timeout)
+    .uponReplyInvoke(
+      [this, service, gen, id](const sdbus::Error* err, items_dict items) {
+        drop(id);
+        guard_void("GetItems", [&] {
+          if (err == nullptr) {
+            value_map values;
+            for (auto& [path, dict] : items) {
+              auto v = dict.find("Value");
+              values[path] = v == dict.end() ? value::invalid()
+                                             : from_variant(v->second);
+            }
+            finish_scan(service, gen, std::move(values));
+            return;
+          }
+          if (err->getName() == "org.freedesktop.DBus.Error.ServiceUnknown") {
+            fail_scan(service, gen, err->getMessage());
+            return;
+          }
+          // Older velib services and C drivers lack GetItems.
+          log(log_level::debug, "bus",
+              service + ": GetItems failed (" + err->getName()
+                + "), trying GetValue /");
+          scan_root_value(service, gen);
+        });
+      });
+}
+
+void watcher::scan_root_value(const std::string& service, uint64_t gen) {
+  if (!current(service, gen))
+    return;
+  auto proxy = sdbus::createProxy(conn_, service, "/");
+  auto* p = proxy.get();
+  auto id = keep(std::move(proxy));
+  p->callMethodAsync("GetValue")
+    .onInterface(busitem)
+    .withTimeout(scan_timeout)
+    .uponReplyInvoke(
+      [this, service, gen, id](const sdbus::Error* err, sdbus::Variant v) {
+        drop(id);
+        guard_void("GetValue /", [&] {
+          using dict = std::map<std::string, sdbus::Variant>;
+          if (err == nullptr && v.containsValueOfType<dict>()) {
+            value_map values;
+            for (auto& [key, val] : v.get<dict>())
+              values["/" + key] = from_variant(val);
+            finish_scan(service, gen, std::move(values));
+            return;
+          }
+          // aiovelib answers `/` with invalid: read path by path.
+          scan_paths(service, gen);
+        });
+      });
+}
+
+void watcher::scan_paths(const std::string& service, uint64_t gen) {
+  if (!current(service, gen))
+    return;
+  struct progress {
+    size_t outstanding = 0;
+    value_map values;
+  };
+  auto state = std::make_shared<progress>();
+  auto& paths = legacy_scan_paths();
+  state->outstanding = paths.size();
+  for (auto& path : paths) {
+    auto proxy = sdbus::createProxy(conn_, service, path);
+    auto* p = proxy.get();
+    auto id = keep(std::move(proxy));
+    p->callMethodAsync("GetValue")
+      .onInterface(busitem)
+      .withTimeout(scan_timeout)
+      .uponReplyInvoke([this, service, gen, id, path,
+                        state](const sdbus::Error* err, sdbus::Variant v) {
+        drop(id);
+        guard_void("GetValue", [&] {
+          // UnknownObject: the service does not have that path; skip it.
+          if (err == nullptr)
+            state->values[path] = from_variant(v);
+          if (--state->outstanding == 0) {
+            if (state->values.empty())
+              fail_scan(service, gen, "no readable path");
+            else
+              finish_scan(service, gen, std::move(state->values));
+          }
+        });
+      });
+  }
+}
+
+} // namespace ba

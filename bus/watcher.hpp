@@ -1,0 +1,80 @@
+#pragma once
+
+// Follows the other services on the bus: one NameOwnerChanged match (with
+// arg0namespace) plus one broad match each for ItemsChanged and
+// PropertiesChanged, a unique-name -> service map to attribute signals, and
+// asynchronous scans (GetItems, then `GetValue /`, then one GetValue per
+// path, for the legacy services that lack the newer calls).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IProxy.h>
+#include <sdbus-c++/Message.h>
+
+#include "bus/dbus_thread.hpp"
+#include "bus/value_conversion.hpp"
+
+namespace ba {
+
+class watcher {
+public:
+  /// `discovery` receives service_appeared / service_vanished for every
+  /// `com.victronenergy.*` name.
+  watcher(sdbus::IConnection& conn, dbus_thread& loop, caf::actor discovery);
+  ~watcher();
+
+  /// Subscribes first, then lists the names already on the bus (a name seen
+  /// by both is reported once).
+  void start();
+
+  void watch(const std::string& service, caf::actor sink, bool scan);
+  void unwatch(const std::string& service, const caf::actor_addr& sink);
+
+  /// Paths read one by one when a service has neither GetItems nor a
+  /// `GetValue /` dict.
+  static const std::vector<std::string>& legacy_scan_paths();
+
+private:
+  struct route {
+    caf::actor sink;
+    uint64_t scan_generation = 0;
+  };
+
+  void on_name_owner_changed(sdbus::Message& msg);
+  void on_items_changed(sdbus::Message& msg);
+  void on_properties_changed(sdbus::Message& msg);
+  void appeared(const std::string& service, const std::string& owner);
+  void vanished(const std::string& service);
+  void scan(const std::string& service);
+  void scan_root_value(const std::string& service, uint64_t gen);
+  void scan_paths(const std::string& service, uint64_t gen);
+  bool current(const std::string& service, uint64_t gen) const;
+  void finish_scan(const std::string& service, uint64_t gen, value_map values);
+  void fail_scan(const std::string& service, uint64_t gen,
+                 const std::string& why);
+  /// Keeps a proxy alive until its reply arrived; destroyed later on the
+  /// loop, never inside its own callback.
+  uint64_t keep(std::unique_ptr<sdbus::IProxy> proxy);
+  void drop(uint64_t id);
+
+  sdbus::IConnection& conn_;
+  dbus_thread& loop_;
+  caf::actor discovery_;
+  std::vector<sdbus::Slot> slots_;
+  std::unique_ptr<sdbus::IProxy> daemon_;
+  std::map<std::string, std::string> owner_of_;
+  std::map<std::string, std::set<std::string>> services_of_;
+  std::map<std::string, route> routes_;
+  std::map<uint64_t, std::unique_ptr<sdbus::IProxy>> pending_;
+  uint64_t next_id_ = 1;
+  uint64_t next_gen_ = 1;
+};
+
+} // namespace ba

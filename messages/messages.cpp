@@ -1,0 +1,35 @@
+#include "messages/messages.hpp"
+
+namespace ba {
+
+bool operator==(const service_appeared& x, const service_appeared& y) {
+  return x.service == y.service && x.owner == y.owner;
+}
+
+bool operator==(const source_values& x, const source_values& y) {
+  return x.service == y.service && x.values == y.values
+         && x.complete == y.complete;
+}
+
+bool operator==(const member_update& x, const member_update& y) {
+  return x.service == y.service && x.values == y.values
+         && x.snapshot == y.snapshot;
+}
+
+bool operator==(const member_removed& x, const member_removed& y) {
+  return x.service == y.service;
+}
+
+bool operator==(const publish_values& x, const publish_values& y) {
+  return x.values == y.values;
+}
+
+bool operator==(const device_instance& x, const device_instance& y) {
+  return x.instance == y.instance;
+}
+
+bool operator==(const path_written& x, const path_written& y) {
+  return x.service == y.service && x.path == y.path && x.val == y.val;
+}
+
+} // namespace ba

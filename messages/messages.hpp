@@ -1,0 +1,152 @@
+#pragma once
+
+// Every message between actors and from the D-Bus thread to actors: facts as
+// named structs, verbs as atoms (at most 10 characters in CAF 0.17).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "messages/value.hpp"
+
+namespace ba {
+
+// -- atoms --------------------------------------------------------------------
+
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using lost_atom = caf::atom_constant<caf::atom("lost")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using startup_atom = caf::atom_constant<caf::atom("startup")>;
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
+using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+using crash_atom = caf::atom_constant<caf::atom("crash")>;
+
+// -- D-Bus thread -> actors ----------------------------------------------------
+
+/// A `com.victronenergy.*` name got an owner (initial ListNames or
+/// NameOwnerChanged).
+struct service_appeared {
+  std::string service;
+  std::string owner;
+};
+
+/// A watched name lost its owner.
+struct service_vanished {
+  std::string service;
+};
+
+/// Values of a watched service: a complete scan (`complete`) replaces what
+/// the receiver knew; otherwise only the listed paths changed.
+struct source_values {
+  std::string service;
+  value_map values;
+  bool complete = false;
+};
+
+/// The scan of a service failed entirely (all fallbacks exhausted).
+struct scan_failed {
+  std::string service;
+  std::string reason;
+};
+
+/// A client wrote one of our writable paths; already validated and applied
+/// to the bus cache by the exporter.
+struct path_written {
+  std::string service;
+  std::string path;
+  value val;
+};
+
+/// Result of one entry of an AddSettings call.
+struct setting_result {
+  std::string path;
+  int32_t error = 0;
+  value current;
+};
+
+struct settings_added {
+  std::vector<setting_result> results;
+};
+
+/// The exported service owns its name (again) on the bus.
+struct service_registered {
+  std::string service;
+  int32_t device_instance = 0;
+};
+
+// -- between actors -----------------------------------------------------------
+
+/// A source's values for its consumers: a full snapshot when it (re)becomes
+/// usable, then only changed paths.
+struct member_update {
+  std::string service;
+  value_map values;
+  bool snapshot = false;
+};
+
+/// A source is gone (its name left the bus).
+struct member_removed {
+  std::string service;
+};
+
+/// The computed output of a bank; the publisher rounds, diffs and sends.
+struct publish_values {
+  value_map values;
+};
+
+/// Settings -> publisher.
+struct device_instance {
+  int32_t instance = 0;
+};
+
+struct custom_name {
+  std::string name;
+};
+
+/// Counters for the health summary.
+struct health_stats {
+  std::string component;
+  int32_t members_online = 0;
+  int32_t members_total = 0;
+  uint64_t updates = 0;
+  uint64_t signals = 0;
+};
+
+// -- inspect (CAF 0.17 signature) and equality (test DSL) ---------------------
+
+#define BA_INSPECT_AND_COMPARE(type, ...)                                      \
+  template <class Inspector>                                                   \
+  typename Inspector::result_type inspect(Inspector& f, type& x) {             \
+    return f(caf::meta::type_name(#type), __VA_ARGS__);                        \
+  }
+
+BA_INSPECT_AND_COMPARE(service_appeared, x.service, x.owner)
+BA_INSPECT_AND_COMPARE(service_vanished, x.service)
+BA_INSPECT_AND_COMPARE(source_values, x.service, x.values, x.complete)
+BA_INSPECT_AND_COMPARE(scan_failed, x.service, x.reason)
+BA_INSPECT_AND_COMPARE(path_written, x.service, x.path, x.val)
+BA_INSPECT_AND_COMPARE(setting_result, x.path, x.error, x.current)
+BA_INSPECT_AND_COMPARE(settings_added, x.results)
+BA_INSPECT_AND_COMPARE(service_registered, x.service, x.device_instance)
+BA_INSPECT_AND_COMPARE(member_update, x.service, x.values, x.snapshot)
+BA_INSPECT_AND_COMPARE(member_removed, x.service)
+BA_INSPECT_AND_COMPARE(publish_values, x.values)
+BA_INSPECT_AND_COMPARE(device_instance, x.instance)
+BA_INSPECT_AND_COMPARE(custom_name, x.name)
+BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
+                       x.members_total, x.updates, x.signals)
+
+#undef BA_INSPECT_AND_COMPARE
+
+bool operator==(const service_appeared& x, const service_appeared& y);
+bool operator==(const source_values& x, const source_values& y);
+bool operator==(const member_update& x, const member_update& y);
+bool operator==(const member_removed& x, const member_removed& y);
+bool operator==(const publish_values& x, const publish_values& y);
+bool operator==(const device_instance& x, const device_instance& y);
+bool operator==(const path_written& x, const path_written& y);
+
+} // namespace ba

@@ -1,0 +1,70 @@
+#include "messages/value.hpp"
+
+#include <cmath>
+#include <sstream>
+
+namespace ba {
+
+value value::real(double x) {
+  value v;
+  v.kind = value_kind::real;
+  v.number = x;
+  return v;
+}
+
+value value::integer(int64_t x) {
+  value v;
+  v.kind = value_kind::integer;
+  v.number = static_cast<double>(x);
+  return v;
+}
+
+value value::text(std::string s) {
+  value v;
+  v.kind = value_kind::text;
+  v.str = std::move(s);
+  return v;
+}
+
+caf::optional<double> value::num() const {
+  if (!is_number() || !std::isfinite(number))
+    return caf::none;
+  return number;
+}
+
+bool operator==(const value& x, const value& y) {
+  if (x.kind != y.kind)
+    return false;
+  switch (x.kind) {
+    case value_kind::invalid:
+      return true;
+    case value_kind::text:
+      return x.str == y.str;
+    default:
+      // NaN never equals itself; treat two NaNs as the same value so that a
+      // source repeating a NaN does not look like a change.
+      return x.number == y.number
+             || (std::isnan(x.number) && std::isnan(y.number));
+  }
+}
+
+std::string to_string(const value& x) {
+  switch (x.kind) {
+    case value_kind::invalid:
+      return "---";
+    case value_kind::text:
+      return "\"" + x.str + "\"";
+    case value_kind::integer: {
+      std::ostringstream os;
+      os << static_cast<long long>(x.number);
+      return os.str();
+    }
+    default: {
+      std::ostringstream os;
+      os << x.number;
+      return os.str();
+    }
+  }
+}
+
+} // namespace ba

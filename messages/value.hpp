@@ -1,0 +1,59 @@
+#pragma once
+
+// The plain value type that crosses from the D-Bus thread to the actors.
+// A Venus value is invalid (empty array on the wire), a number or a text.
+// Numbers keep whether they arrived as an integer wire type, so that a path
+// passed through unchanged keeps its type; the rules treat both as double.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/optional.hpp>
+
+namespace ba {
+
+enum class value_kind : uint8_t { invalid, real, integer, text };
+
+struct value {
+  value_kind kind = value_kind::invalid;
+  double number = 0;
+  std::string str;
+
+  static value invalid() {
+    return {};
+  }
+  static value real(double x);
+  static value integer(int64_t x);
+  static value text(std::string s);
+
+  bool valid() const {
+    return kind != value_kind::invalid;
+  }
+  bool is_number() const {
+    return kind == value_kind::real || kind == value_kind::integer;
+  }
+
+  /// The number, if this is a finite number; nothing for invalid, text, NaN
+  /// and infinities (bad input must never reach the arithmetic).
+  caf::optional<double> num() const;
+};
+
+bool operator==(const value& x, const value& y);
+inline bool operator!=(const value& x, const value& y) {
+  return !(x == y);
+}
+
+/// Debug form: `---`, `52.1`, `7`, `"text"`.
+std::string to_string(const value& x);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, value& x) {
+  return f(caf::meta::type_name("value"), x.kind, x.number, x.str);
+}
+
+/// Path -> value. Ordered, so that output and tests are deterministic.
+using value_map = std::map<std::string, value>;
+
+} // namespace ba
