@@ -6,6 +6,14 @@ bool operator==(const service_appeared& x, const service_appeared& y) {
   return x.service == y.service && x.owner == y.owner;
 }
 
+bool operator==(const service_vanished& x, const service_vanished& y) {
+  return x.service == y.service;
+}
+
+bool operator==(const scan_failed& x, const scan_failed& y) {
+  return x.service == y.service && x.reason == y.reason;
+}
+
 bool operator==(const source_values& x, const source_values& y) {
   return x.service == y.service && x.values == y.values
          && x.complete == y.complete;
@@ -30,6 +38,10 @@ bool operator==(const device_instance& x, const device_instance& y) {
 
 bool operator==(const path_written& x, const path_written& y) {
   return x.service == y.service && x.path == y.path && x.val == y.val;
+}
+
+bool operator==(const custom_name& x, const custom_name& y) {
+  return x.name == y.name;
 }
 
 } // namespace ba

@@ -142,11 +142,14 @@ BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
 #undef BA_INSPECT_AND_COMPARE
 
 bool operator==(const service_appeared& x, const service_appeared& y);
+bool operator==(const service_vanished& x, const service_vanished& y);
 bool operator==(const source_values& x, const source_values& y);
+bool operator==(const scan_failed& x, const scan_failed& y);
 bool operator==(const member_update& x, const member_update& y);
 bool operator==(const member_removed& x, const member_removed& y);
 bool operator==(const publish_values& x, const publish_values& y);
 bool operator==(const device_instance& x, const device_instance& y);
 bool operator==(const path_written& x, const path_written& y);
+bool operator==(const custom_name& x, const custom_name& y);
 
 } // namespace ba

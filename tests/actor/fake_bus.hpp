@@ -1,0 +1,75 @@
+#pragma once
+
+// A bus_port that records every call, for deterministic actor tests: the
+// test then plays the D-Bus side by injecting the messages the real bus
+// would send.
+
+#include <string>
+#include <vector>
+
+#include "actors/bus_port.hpp"
+
+namespace ba::test {
+
+class fake_bus : public bus_port {
+public:
+  struct watch_call {
+    std::string service;
+    caf::actor sink;
+    bool scan;
+  };
+  struct update_call {
+    std::string service;
+    std::vector<export_item> items;
+  };
+  struct set_call {
+    std::string service;
+    std::string path;
+    value val;
+  };
+
+  std::vector<watch_call> watches;
+  std::vector<std::string> unwatches;
+  std::vector<export_spec> exports;
+  std::vector<update_call> updates;
+  std::vector<std::string> withdrawals;
+  std::vector<std::vector<setting_result>> settings_calls;
+  std::vector<set_call> sets;
+
+  void watch(const std::string& service, caf::actor sink, bool scan) override {
+    watches.push_back({service, std::move(sink), scan});
+  }
+  void unwatch(const std::string& service, caf::actor_addr) override {
+    unwatches.push_back(service);
+  }
+  void export_service(export_spec spec) override {
+    exports.push_back(std::move(spec));
+  }
+  void update_service(const std::string& service,
+                      std::vector<export_item> changed) override {
+    updates.push_back({service, std::move(changed)});
+  }
+  void withdraw_service(const std::string& service) override {
+    withdrawals.push_back(service);
+  }
+  void add_settings(std::vector<setting_result> defaults,
+                    caf::actor) override {
+    settings_calls.push_back(std::move(defaults));
+  }
+  void set_value(const std::string& service, const std::string& path,
+                 value v) override {
+    sets.push_back({service, path, std::move(v)});
+  }
+
+  /// The value of `path` in an export or update, or invalid with kind text
+  /// "missing" when absent.
+  static value find(const std::vector<export_item>& items,
+                    const std::string& path) {
+    for (auto& i : items)
+      if (i.path == path)
+        return i.val;
+    return value::text("<missing>");
+  }
+};
+
+} // namespace ba::test
