@@ -32,7 +32,7 @@ value_map compute_bank(const std::map<std::string, value_map>& members,
   opts.capacity = cfg.capacity;
   auto out = aggregate_parallel(online, opts);
   out["/System/NrOfBatteries"]
-    = value::integer(static_cast<int64_t>(online.size()));
+      = value::integer(static_cast<int64_t>(online.size()));
   out["/System/Batteries"] = value::text(names.dump());
   return out;
 }
@@ -51,32 +51,32 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
   // Publish the empty bank at once: invalid measurements, 0 members.
   recompute();
   return {
-    [=](const member_update& u) {
-      auto& st = self->state;
-      ++st.updates;
-      auto& m = st.members[u.service];
-      if (u.snapshot)
-        m = u.values;
-      else
-        for (auto& [path, v] : u.values)
-          m[path] = v;
-      recompute();
-    },
-    [=](const member_removed& r) {
-      if (self->state.members.erase(r.service) > 0)
+      [=](const member_update& u) {
+        auto& st = self->state;
+        ++st.updates;
+        auto& m = st.members[u.service];
+        if (u.snapshot)
+          m = u.values;
+        else
+          for (auto& [path, v] : u.values)
+            m[path] = v;
         recompute();
-    },
-    [=](summary_atom) {
-      auto& st = self->state;
-      health_stats s;
-      s.component = "aggregator";
-      for (auto& [service, values] : st.members)
-        if (member_online(values))
-          ++s.members_online;
-      s.members_total = static_cast<int32_t>(st.members.size());
-      s.updates = st.updates;
-      return s;
-    },
+      },
+      [=](const member_removed& r) {
+        if (self->state.members.erase(r.service) > 0)
+          recompute();
+      },
+      [=](summary_atom) {
+        auto& st = self->state;
+        health_stats s;
+        s.component = "aggregator";
+        for (auto& [service, values] : st.members)
+          if (member_online(values))
+            ++s.members_online;
+        s.members_total = static_cast<int32_t>(st.members.size());
+        s.updates = st.updates;
+        return s;
+      },
   };
 }
 

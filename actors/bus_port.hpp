@@ -30,8 +30,7 @@ bool operator==(const export_item& x, const export_item& y);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, export_item& x) {
-  return f(caf::meta::type_name("export_item"), x.path, x.val, x.text,
-           x.write);
+  return f(caf::meta::type_name("export_item"), x.path, x.val, x.text, x.write);
 }
 
 struct export_spec {
@@ -43,14 +42,14 @@ struct export_spec {
 };
 
 class bus_port {
-public:
+ public:
   virtual ~bus_port();
 
   /// Route the values of `service` to `sink` as `source_values`; with `scan`,
   /// read the whole service first (GetItems, then the legacy fallbacks) and
   /// send it as one complete `source_values`, or `scan_failed`.
   virtual void watch(const std::string& service, caf::actor sink, bool scan)
-    = 0;
+      = 0;
 
   /// Stop routing `service`, but only if it is still routed to `sink` (a
   /// restarted source may already have taken the route over).
@@ -64,7 +63,7 @@ public:
   /// Apply changed items to the bus cache and send them as one ItemsChanged.
   virtual void update_service(const std::string& service,
                               std::vector<export_item> changed)
-    = 0;
+      = 0;
 
   /// Release the name and remove every object.
   virtual void withdraw_service(const std::string& service) = 0;
@@ -73,12 +72,12 @@ public:
   /// answers `settings_added`, or `scan_failed` when the call fails.
   virtual void add_settings(std::vector<setting_result> defaults,
                             caf::actor reply_to)
-    = 0;
+      = 0;
 
   /// Fire-and-forget SetValue (a failure is logged by the bus side).
   virtual void set_value(const std::string& service, const std::string& path,
                          value v)
-    = 0;
+      = 0;
 };
 
 } // namespace ba

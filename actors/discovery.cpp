@@ -40,8 +40,8 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
                               bus_port* bus) {
   log_lifecycle(self, "discovery");
   auto spawn_source = [=](const std::string& service) {
-    auto src = self->spawn<caf::monitored>(source_actor, service, aggregator,
-                                           bus);
+    auto src
+        = self->spawn<caf::monitored>(source_actor, service, aggregator, bus);
     self->state.sources[service] = src;
   };
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -53,7 +53,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
       auto name = service;
       log(log_level::error, "health",
           "source:" + name + " crashed (" + describe_exit(dm.reason)
-            + "), restarting");
+              + "), restarting");
       st.sources.erase(name);
       self->send(aggregator, member_removed{name});
       if (st.present.count(name) != 0)
@@ -62,42 +62,43 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
     }
   });
   return {
-    [=](const service_appeared& a) {
-      if (a.service == settings_service) {
-        self->send(settings, a);
-        return;
-      }
-      switch (role_of(a.service, cfg, own_services)) {
-        case source_role::member:
-          break;
-        case source_role::excluded:
-          log(log_level::info, "discovery", a.service + ": excluded by config");
+      [=](const service_appeared& a) {
+        if (a.service == settings_service) {
+          self->send(settings, a);
           return;
-        default:
+        }
+        switch (role_of(a.service, cfg, own_services)) {
+          case source_role::member:
+            break;
+          case source_role::excluded:
+            log(log_level::info, "discovery",
+                a.service + ": excluded by config");
+            return;
+          default:
+            return;
+        }
+        auto& st = self->state;
+        st.present.insert(a.service);
+        if (st.sources.count(a.service) != 0)
           return;
-      }
-      auto& st = self->state;
-      st.present.insert(a.service);
-      if (st.sources.count(a.service) != 0)
-        return;
-      log(log_level::info, "discovery", a.service + ": found");
-      spawn_source(a.service);
-    },
-    [=](const service_vanished& v) {
-      if (v.service == settings_service) {
-        self->send(settings, v);
-        return;
-      }
-      auto& st = self->state;
-      st.present.erase(v.service);
-      auto i = st.sources.find(v.service);
-      if (i == st.sources.end())
-        return;
-      log(log_level::info, "discovery", v.service + ": left the bus");
-      auto src = i->second;
-      st.sources.erase(i);
-      self->send(src, lost_atom::value);
-    },
+        log(log_level::info, "discovery", a.service + ": found");
+        spawn_source(a.service);
+      },
+      [=](const service_vanished& v) {
+        if (v.service == settings_service) {
+          self->send(settings, v);
+          return;
+        }
+        auto& st = self->state;
+        st.present.erase(v.service);
+        auto i = st.sources.find(v.service);
+        if (i == st.sources.end())
+          return;
+        log(log_level::info, "discovery", v.service + ": left the bus");
+        auto src = i->second;
+        st.sources.erase(i);
+        self->send(src, lost_atom::value);
+      },
   };
 }
 

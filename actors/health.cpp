@@ -19,25 +19,25 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
   self->delayed_send(self, interval, summary_atom::value);
   auto ask = [=](caf::actor whom) {
     self->request(whom, std::chrono::seconds(5), summary_atom::value)
-      .then(
-        [=](const health_stats& s) {
-          if (s.component == "aggregator")
-            self->state.bank = s;
-          else
-            self->state.signals = s.signals;
-        },
-        [=](const caf::error&) {
-          // A busy or restarting actor: the next summary will tell.
-        });
+        .then(
+            [=](const health_stats& s) {
+              if (s.component == "aggregator")
+                self->state.bank = s;
+              else
+                self->state.signals = s.signals;
+            },
+            [=](const caf::error&) {
+              // A busy or restarting actor: the next summary will tell.
+            });
   };
   return {
-    [=](summary_atom) {
-      log(log_level::info, "health",
-          summary_line(self->state.bank, self->state.signals));
-      ask(aggregator);
-      ask(publisher);
-      self->delayed_send(self, interval, summary_atom::value);
-    },
+      [=](summary_atom) {
+        log(log_level::info, "health",
+            summary_line(self->state.bank, self->state.signals));
+        ask(aggregator);
+        ask(publisher);
+        self->delayed_send(self, interval, summary_atom::value);
+      },
   };
 }
 

@@ -22,8 +22,8 @@ void log_lifecycle(Self* self, const std::string& name) {
   log(log_level::debug, "health", tag + " started");
   self->attach_functor([tag](const caf::error& reason) {
     auto lvl = !reason || reason == caf::exit_reason::user_shutdown
-                 ? log_level::debug
-                 : log_level::error;
+                   ? log_level::debug
+                   : log_level::error;
     log(lvl, "health", tag + " stopped: " + describe_exit(reason));
   });
 }

@@ -13,17 +13,17 @@ namespace ba {
 value_map identity_values(const std::string& service,
                           const std::string& product_name) {
   return {
-    {"/Mgmt/ProcessName", value::text("battery-aggregator")},
-    {"/Mgmt/ProcessVersion", value::text(BA_VERSION)},
-    {"/Mgmt/Connection", value::text("Virtual")},
-    {"/ProductId", value::integer(0)},
-    {"/ProductName", value::text(product_name)},
-    {"/FirmwareVersion", value::text(BA_VERSION)},
-    {"/HardwareVersion", value::integer(0)},
-    {"/Serial", value::text(service_suffix(service))},
-    {"/Connected", value::integer(1)},
-    {"/CustomName", value::text("")},
-    {"/LogLevel", value::text(to_string(current_log_level()))},
+      {"/Mgmt/ProcessName", value::text("battery-aggregator")},
+      {"/Mgmt/ProcessVersion", value::text(BA_VERSION)},
+      {"/Mgmt/Connection", value::text("Virtual")},
+      {"/ProductId", value::integer(0)},
+      {"/ProductName", value::text(product_name)},
+      {"/FirmwareVersion", value::text(BA_VERSION)},
+      {"/HardwareVersion", value::integer(0)},
+      {"/Serial", value::text(service_suffix(service))},
+      {"/Connected", value::integer(1)},
+      {"/CustomName", value::text("")},
+      {"/LogLevel", value::text(to_string(current_log_level()))},
   };
 }
 
@@ -86,102 +86,101 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
       st.pending.insert(path);
     }
   };
-  self->delayed_send(
-    self,
-    std::chrono::milliseconds(
-      static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
-    startup_atom::value);
+  self->delayed_send(self,
+                     std::chrono::milliseconds(
+                         static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
+                     startup_atom::value);
   return {
-    [=](const publish_values& pv) {
-      set_values(pv.values);
-      auto& st = self->state;
-      if (!st.ready && has_valid_measurement(st.current)) {
-        st.ready = true;
-        register_if_ready();
-      }
-      schedule_flush();
-    },
-    [=](startup_atom) {
-      auto& st = self->state;
-      if (st.ready)
-        return;
-      st.ready = true;
-      log(log_level::warning, "publisher",
-          "no battery with valid data after "
-            + std::to_string(static_cast<int>(cfg.startup_battery_wait))
-            + " s: registering with invalid measurements");
-      register_if_ready();
-    },
-    [=](const device_instance& di) {
-      auto& st = self->state;
-      if (st.instance && *st.instance == di.instance)
-        return;
-      st.instance = di.instance;
-      st.current["/DeviceInstance"] = value::integer(di.instance);
-      if (!st.registered) {
-        register_if_ready();
-        return;
-      }
-      // A new instance: release the name and claim it again.
-      log(log_level::info, "publisher",
-          service + ": device instance changed to "
-            + std::to_string(di.instance) + ", re-registering");
-      st.registered = false;
-      register_if_ready();
-    },
-    [=](const custom_name& cn) {
-      set_values({{"/CustomName", value::text(cn.name)}});
-      schedule_flush();
-    },
-    [=](const path_written& w) {
-      auto& st = self->state;
-      // The bus cache already holds the written value.
-      st.current[w.path] = w.val;
-      st.published[w.path] = format_item(w.path, w.val);
-      if (w.path == "/CustomName") {
-        log(log_level::info, "publisher",
-            service + ": custom name set to \"" + w.val.str + "\"");
-        self->send(settings, custom_name{w.val.str});
-      } else if (w.path == "/LogLevel") {
-        if (auto lvl = parse_log_level(w.val.str)) {
-          set_log_level(*lvl);
-          log(log_level::info, "publisher",
-              std::string{"log level set to "} + to_string(*lvl));
+      [=](const publish_values& pv) {
+        set_values(pv.values);
+        auto& st = self->state;
+        if (!st.ready && has_valid_measurement(st.current)) {
+          st.ready = true;
+          register_if_ready();
         }
-      }
-    },
-    [=](const service_registered& r) {
-      log(log_level::info, "publisher",
-          r.service + " registered with device instance "
-            + std::to_string(r.device_instance));
-    },
-    [=](flush_atom) {
-      auto& st = self->state;
-      st.flush_scheduled = false;
-      st.last_flush = self->clock().now();
-      std::vector<export_item> changed;
-      for (auto& path : st.pending) {
-        auto item = format_item(path, st.current[path]);
-        auto i = st.published.find(path);
-        // Unchanged after rounding: not re-sent (product.md 7).
-        if (i != st.published.end() && i->second == item
-            && i->second.val.kind == item.val.kind)
-          continue;
-        st.published[path] = item;
-        changed.push_back(std::move(item));
-      }
-      st.pending.clear();
-      if (changed.empty())
-        return;
-      ++st.signals;
-      bus->update_service(service, std::move(changed));
-    },
-    [=](summary_atom) {
-      health_stats s;
-      s.component = self->state.name;
-      s.signals = self->state.signals;
-      return s;
-    },
+        schedule_flush();
+      },
+      [=](startup_atom) {
+        auto& st = self->state;
+        if (st.ready)
+          return;
+        st.ready = true;
+        log(log_level::warning, "publisher",
+            "no battery with valid data after "
+                + std::to_string(static_cast<int>(cfg.startup_battery_wait))
+                + " s: registering with invalid measurements");
+        register_if_ready();
+      },
+      [=](const device_instance& di) {
+        auto& st = self->state;
+        if (st.instance && *st.instance == di.instance)
+          return;
+        st.instance = di.instance;
+        st.current["/DeviceInstance"] = value::integer(di.instance);
+        if (!st.registered) {
+          register_if_ready();
+          return;
+        }
+        // A new instance: release the name and claim it again.
+        log(log_level::info, "publisher",
+            service + ": device instance changed to "
+                + std::to_string(di.instance) + ", re-registering");
+        st.registered = false;
+        register_if_ready();
+      },
+      [=](const custom_name& cn) {
+        set_values({{"/CustomName", value::text(cn.name)}});
+        schedule_flush();
+      },
+      [=](const path_written& w) {
+        auto& st = self->state;
+        // The bus cache already holds the written value.
+        st.current[w.path] = w.val;
+        st.published[w.path] = format_item(w.path, w.val);
+        if (w.path == "/CustomName") {
+          log(log_level::info, "publisher",
+              service + ": custom name set to \"" + w.val.str + "\"");
+          self->send(settings, custom_name{w.val.str});
+        } else if (w.path == "/LogLevel") {
+          if (auto lvl = parse_log_level(w.val.str)) {
+            set_log_level(*lvl);
+            log(log_level::info, "publisher",
+                std::string{"log level set to "} + to_string(*lvl));
+          }
+        }
+      },
+      [=](const service_registered& r) {
+        log(log_level::info, "publisher",
+            r.service + " registered with device instance "
+                + std::to_string(r.device_instance));
+      },
+      [=](flush_atom) {
+        auto& st = self->state;
+        st.flush_scheduled = false;
+        st.last_flush = self->clock().now();
+        std::vector<export_item> changed;
+        for (auto& path : st.pending) {
+          auto item = format_item(path, st.current[path]);
+          auto i = st.published.find(path);
+          // Unchanged after rounding: not re-sent (product.md 7).
+          if (i != st.published.end() && i->second == item
+              && i->second.val.kind == item.val.kind)
+            continue;
+          st.published[path] = item;
+          changed.push_back(std::move(item));
+        }
+        st.pending.clear();
+        if (changed.empty())
+          return;
+        ++st.signals;
+        bus->update_service(service, std::move(changed));
+      },
+      [=](summary_atom) {
+        health_stats s;
+        s.component = self->state.name;
+        s.signals = self->state.signals;
+        return s;
+      },
   };
 }
 

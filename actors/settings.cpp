@@ -52,7 +52,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
       if (!inst) {
         log(log_level::error, "settings",
             instance_path + " holds " + to_string(v)
-              + ", not <class>:<instance>; keeping the current instance");
+                + ", not <class>:<instance>; keeping the current instance");
         return;
       }
       st.instance = *inst;
@@ -65,87 +65,88 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
     }
   };
   auto add = [=] {
-    bus->add_settings({{instance_path, 0,
-                        value::text("battery:"
-                                    + std::to_string(preferred_instance))},
-                       {name_path, 0, value::text("")}},
-                      caf::actor_cast<caf::actor>(self));
+    bus->add_settings(
+        {{instance_path, 0,
+          value::text("battery:" + std::to_string(preferred_instance))},
+         {name_path, 0, value::text("")}},
+        caf::actor_cast<caf::actor>(self));
   };
   self->delayed_send(self, waiting_log_interval, waiting_atom::value,
                      self->state.generation);
   return {
-    [=](ready_atom, caf::actor pub) {
-      auto& st = self->state;
-      st.publisher = pub;
-      if (st.instance)
-        self->send(pub, device_instance{*st.instance});
-      if (!st.custom_name.empty())
-        self->send(pub, custom_name{st.custom_name});
-    },
-    [=](const service_appeared&) {
-      auto& st = self->state;
-      st.present = true;
-      ++st.generation;
-      log(log_level::info, "settings", "settings service found");
-      // Follow the two settings: a user may change them in the GUI.
-      bus->watch(settings_service, caf::actor_cast<caf::actor>(self), false);
-      add();
-    },
-    [=](const service_vanished&) {
-      auto& st = self->state;
-      st.present = false;
-      st.added = false;
-      ++st.generation;
-      log(log_level::warning, "settings",
-          "settings service left the bus; keeping instance and name");
-      self->delayed_send(self, waiting_log_interval, waiting_atom::value,
-                         st.generation);
-    },
-    [=](const settings_added& r) {
-      auto& st = self->state;
-      st.added = true;
-      for (auto& res : r.results) {
-        if (res.error != 0) {
-          log(log_level::error, "settings",
-              "AddSettings " + res.path + " failed with "
-                + std::to_string(res.error));
-          continue;
-        }
-        apply(res.path, res.current);
-      }
-    },
-    [=](const scan_failed& f) {
-      auto& st = self->state;
-      if (!st.present)
-        return;
-      log(log_level::warning, "settings",
-          "AddSettings failed (" + f.reason + "), retrying");
-      self->delayed_send(self, retry_delay, retry_atom::value, st.generation);
-    },
-    [=](retry_atom, uint64_t gen) {
-      auto& st = self->state;
-      if (gen == st.generation && st.present && !st.added)
+      [=](ready_atom, caf::actor pub) {
+        auto& st = self->state;
+        st.publisher = pub;
+        if (st.instance)
+          self->send(pub, device_instance{*st.instance});
+        if (!st.custom_name.empty())
+          self->send(pub, custom_name{st.custom_name});
+      },
+      [=](const service_appeared&) {
+        auto& st = self->state;
+        st.present = true;
+        ++st.generation;
+        log(log_level::info, "settings", "settings service found");
+        // Follow the two settings: a user may change them in the GUI.
+        bus->watch(settings_service, caf::actor_cast<caf::actor>(self), false);
         add();
-    },
-    [=](const source_values& sv) {
-      for (auto& [path, v] : sv.values)
-        apply(path, v);
-    },
-    [=](const custom_name& cn) {
-      // A client wrote /CustomName on our service: persist it.
-      auto& st = self->state;
-      st.custom_name = cn.name;
-      if (st.present)
-        bus->set_value(settings_service, name_path, value::text(cn.name));
-    },
-    [=](waiting_atom, uint64_t gen) {
-      auto& st = self->state;
-      if (gen != st.generation || st.added)
-        return;
-      log(log_level::warning, "settings",
-          "waiting for com.victronenergy.settings");
-      self->delayed_send(self, waiting_log_interval, waiting_atom::value, gen);
-    },
+      },
+      [=](const service_vanished&) {
+        auto& st = self->state;
+        st.present = false;
+        st.added = false;
+        ++st.generation;
+        log(log_level::warning, "settings",
+            "settings service left the bus; keeping instance and name");
+        self->delayed_send(self, waiting_log_interval, waiting_atom::value,
+                           st.generation);
+      },
+      [=](const settings_added& r) {
+        auto& st = self->state;
+        st.added = true;
+        for (auto& res : r.results) {
+          if (res.error != 0) {
+            log(log_level::error, "settings",
+                "AddSettings " + res.path + " failed with "
+                    + std::to_string(res.error));
+            continue;
+          }
+          apply(res.path, res.current);
+        }
+      },
+      [=](const scan_failed& f) {
+        auto& st = self->state;
+        if (!st.present)
+          return;
+        log(log_level::warning, "settings",
+            "AddSettings failed (" + f.reason + "), retrying");
+        self->delayed_send(self, retry_delay, retry_atom::value, st.generation);
+      },
+      [=](retry_atom, uint64_t gen) {
+        auto& st = self->state;
+        if (gen == st.generation && st.present && !st.added)
+          add();
+      },
+      [=](const source_values& sv) {
+        for (auto& [path, v] : sv.values)
+          apply(path, v);
+      },
+      [=](const custom_name& cn) {
+        // A client wrote /CustomName on our service: persist it.
+        auto& st = self->state;
+        st.custom_name = cn.name;
+        if (st.present)
+          bus->set_value(settings_service, name_path, value::text(cn.name));
+      },
+      [=](waiting_atom, uint64_t gen) {
+        auto& st = self->state;
+        if (gen != st.generation || st.added)
+          return;
+        log(log_level::warning, "settings",
+            "waiting for com.victronenergy.settings");
+        self->delayed_send(self, waiting_log_interval, waiting_atom::value,
+                           gen);
+      },
   };
 }
 

@@ -20,7 +20,8 @@ constexpr auto call_timeout = std::chrono::seconds(5);
 
 bus_adapter::bus_adapter(dbus_thread& loop, connection_factory factory,
                          fatal_handler on_fatal)
-  : loop_(loop), factory_(std::move(factory)), on_fatal_(std::move(on_fatal)) {
+    : loop_(loop), factory_(std::move(factory)),
+      on_fatal_(std::move(on_fatal)) {
   client_ = factory_();
   loop_.add_connection(client_);
 }
@@ -137,40 +138,40 @@ void bus_adapter::add_settings(std::vector<setting_result> defaults,
       auto id = next_id_++;
       pending_.emplace(id, std::move(proxy));
       p->callMethodAsync("AddSettings")
-        .onInterface("com.victronenergy.Settings")
-        .withTimeout(call_timeout)
-        .withArguments(request)
-        .uponReplyInvoke(
-          [this, id, reply_to](
-            const sdbus::Error* err,
-            std::vector<std::map<std::string, sdbus::Variant>> reply) {
-            loop_.post([this, id] { pending_.erase(id); });
-            guard_void("AddSettings reply", [&] {
-              if (err) {
-                caf::anon_send(reply_to,
-                               scan_failed{settings_service,
-                                           err->getName() + ": "
-                                             + err->getMessage()});
-                return;
-              }
-              settings_added result;
-              for (auto& entry : reply) {
-                setting_result r;
-                auto p = entry.find("path");
-                if (p != entry.end())
-                  r.path = from_variant(p->second).str;
-                auto e = entry.find("error");
-                if (e != entry.end())
-                  r.error = static_cast<int32_t>(
-                    from_variant(e->second).num().value_or(-1));
-                auto v = entry.find("value");
-                if (v != entry.end())
-                  r.current = from_variant(v->second);
-                result.results.push_back(std::move(r));
-              }
-              caf::anon_send(reply_to, std::move(result));
-            });
-          });
+          .onInterface("com.victronenergy.Settings")
+          .withTimeout(call_timeout)
+          .withArguments(request)
+          .uponReplyInvoke(
+              [this, id, reply_to](
+                  const sdbus::Error* err,
+                  std::vector<std::map<std::string, sdbus::Variant>> reply) {
+                loop_.post([this, id] { pending_.erase(id); });
+                guard_void("AddSettings reply", [&] {
+                  if (err) {
+                    caf::anon_send(
+                        reply_to,
+                        scan_failed{settings_service,
+                                    err->getName() + ": " + err->getMessage()});
+                    return;
+                  }
+                  settings_added result;
+                  for (auto& entry : reply) {
+                    setting_result r;
+                    auto p = entry.find("path");
+                    if (p != entry.end())
+                      r.path = from_variant(p->second).str;
+                    auto e = entry.find("error");
+                    if (e != entry.end())
+                      r.error = static_cast<int32_t>(
+                          from_variant(e->second).num().value_or(-1));
+                    auto v = entry.find("value");
+                    if (v != entry.end())
+                      r.current = from_variant(v->second);
+                    result.results.push_back(std::move(r));
+                  }
+                  caf::anon_send(reply_to, std::move(result));
+                });
+              });
     });
   });
 }
@@ -184,20 +185,20 @@ void bus_adapter::set_value(const std::string& service, const std::string& path,
       auto id = next_id_++;
       pending_.emplace(id, std::move(proxy));
       p->callMethodAsync("SetValue")
-        .onInterface("com.victronenergy.BusItem")
-        .withTimeout(call_timeout)
-        .withArguments(to_variant(v))
-        .uponReplyInvoke([this, id, service, path](const sdbus::Error* err,
-                                                   int32_t rc) {
-          loop_.post([this, id] { pending_.erase(id); });
-          if (err)
-            log(log_level::warning, "bus",
-                "SetValue " + service + path + " failed: " + err->getName());
-          else if (rc != 0)
-            log(log_level::warning, "bus",
-                "SetValue " + service + path + " refused with "
-                  + std::to_string(rc));
-        });
+          .onInterface("com.victronenergy.BusItem")
+          .withTimeout(call_timeout)
+          .withArguments(to_variant(v))
+          .uponReplyInvoke([this, id, service, path](const sdbus::Error* err,
+                                                     int32_t rc) {
+            loop_.post([this, id] { pending_.erase(id); });
+            if (err)
+              log(log_level::warning, "bus",
+                  "SetValue " + service + path + " failed: " + err->getName());
+            else if (rc != 0)
+              log(log_level::warning, "bus",
+                  "SetValue " + service + path + " refused with "
+                      + std::to_string(rc));
+          });
     });
   });
 }

@@ -19,9 +19,9 @@
 namespace ba {
 
 class bus_adapter : public bus_port {
-public:
+ public:
   using connection_factory
-    = std::function<std::shared_ptr<sdbus::IConnection>()>;
+      = std::function<std::shared_ptr<sdbus::IConnection>()>;
   using fatal_handler = std::function<void(const std::string&)>;
 
   /// `factory` opens a new connection to the same bus: every exported
@@ -50,7 +50,7 @@ public:
   void set_value(const std::string& service, const std::string& path,
                  value v) override;
 
-private:
+ private:
   void do_export(const export_spec& spec);
 
   dbus_thread& loop_;

@@ -28,9 +28,10 @@ void dbus_thread::add_connection(std::shared_ptr<sdbus::IConnection> conn) {
 }
 
 void dbus_thread::remove_connection(const sdbus::IConnection* conn) {
-  conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
-                              [conn](const auto& c) { return c.get() == conn; }),
-               conns_.end());
+  conns_.erase(
+      std::remove_if(conns_.begin(), conns_.end(),
+                     [conn](const auto& c) { return c.get() == conn; }),
+      conns_.end());
 }
 
 void dbus_thread::start(std::function<void(const std::string&)> on_fatal) {

@@ -21,7 +21,7 @@
 namespace ba {
 
 class dbus_thread {
-public:
+ public:
   using job = std::function<void()>;
 
   dbus_thread();
@@ -51,7 +51,7 @@ public:
 
   bool on_loop_thread() const;
 
-private:
+ private:
   void run();
   bool run_jobs();
   void wake();

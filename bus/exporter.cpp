@@ -28,10 +28,8 @@ void guard_void(const char* where, const std::function<void()>& f) {
 
 exported_service::exported_service(std::shared_ptr<sdbus::IConnection> conn,
                                    const export_spec& spec)
-  : conn_(std::move(conn)),
-    name_(spec.service),
-    legacy_signals_(spec.legacy_signals),
-    owner_(spec.owner) {
+    : conn_(std::move(conn)), name_(spec.service),
+      legacy_signals_(spec.legacy_signals), owner_(spec.owner) {
   add_node("/");
   apply(spec.items, false);
 }
@@ -91,8 +89,8 @@ void exported_service::emit_changes(const std::vector<std::string>& paths) {
       auto obj = objects_.find(p);
       if (obj != objects_.end())
         obj->second->emitSignal("PropertiesChanged")
-          .onInterface(busitem)
-          .withArguments(items[p]);
+            .onInterface(busitem)
+            .withArguments(items[p]);
     }
   }
   root_->emitSignal("ItemsChanged").onInterface(busitem).withArguments(items);
@@ -106,21 +104,23 @@ void exported_service::ensure_objects(const std::string& path) {
   if (objects_.count(path) != 0)
     return;
   auto obj = sdbus::createObject(*conn_, path);
-  obj->registerMethod("GetValue").onInterface(busitem).implementedAs(
-    [this, path]() -> sdbus::Variant {
-      return guard([&] { return to_variant(cache_.at(path).val); });
-    });
+  obj->registerMethod("GetValue")
+      .onInterface(busitem)
+      .implementedAs([this, path]() -> sdbus::Variant {
+        return guard([&] { return to_variant(cache_.at(path).val); });
+      });
   obj->registerMethod("GetText").onInterface(busitem).implementedAs(
-    [this, path]() -> std::string {
-      return guard([&] { return cache_.at(path).text; });
-    });
-  obj->registerMethod("SetValue").onInterface(busitem).implementedAs(
-    [this, path](const sdbus::Variant& v) -> int32_t {
-      return guard([&] { return set_value(path, v); });
-    });
+      [this, path]() -> std::string {
+        return guard([&] { return cache_.at(path).text; });
+      });
+  obj->registerMethod("SetValue")
+      .onInterface(busitem)
+      .implementedAs([this, path](const sdbus::Variant& v) -> int32_t {
+        return guard([&] { return set_value(path, v); });
+      });
   obj->registerSignal("PropertiesChanged")
-    .onInterface(busitem)
-    .withParameters<item_dict>("changes");
+      .onInterface(busitem)
+      .withParameters<item_dict>("changes");
   obj->finishRegistration();
   objects_.emplace(path, std::move(obj));
 }
@@ -129,28 +129,30 @@ void exported_service::add_node(const std::string& path) {
   if (objects_.count(path) != 0)
     return;
   auto obj = sdbus::createObject(*conn_, path);
-  obj->registerMethod("GetValue").onInterface(busitem).implementedAs(
-    [this, path]() -> sdbus::Variant {
-      return guard([&] { return sdbus::Variant{node_values(path)}; });
-    });
-  obj->registerMethod("GetText").onInterface(busitem).implementedAs(
-    [this, path]() -> sdbus::Variant {
-      return guard([&] { return sdbus::Variant{node_texts(path)}; });
-    });
-  if (path == "/") {
-    obj->registerMethod("GetItems").onInterface(busitem).implementedAs(
-      [this]() -> items_dict {
-        return guard([&] {
-          items_dict items;
-          for (auto& [p, e] : cache_)
-            items[p] = item_dict{{"Value", to_variant(e.val)},
-                                 {"Text", sdbus::Variant{e.text}}};
-          return items;
-        });
-      });
-    obj->registerSignal("ItemsChanged")
+  obj->registerMethod("GetValue")
       .onInterface(busitem)
-      .withParameters<items_dict>("items");
+      .implementedAs([this, path]() -> sdbus::Variant {
+        return guard([&] { return sdbus::Variant{node_values(path)}; });
+      });
+  obj->registerMethod("GetText").onInterface(busitem).implementedAs(
+      [this, path]() -> sdbus::Variant {
+        return guard([&] { return sdbus::Variant{node_texts(path)}; });
+      });
+  if (path == "/") {
+    obj->registerMethod("GetItems")
+        .onInterface(busitem)
+        .implementedAs([this]() -> items_dict {
+          return guard([&] {
+            items_dict items;
+            for (auto& [p, e] : cache_)
+              items[p] = item_dict{{"Value", to_variant(e.val)},
+                                   {"Text", sdbus::Variant{e.text}}};
+            return items;
+          });
+        });
+    obj->registerSignal("ItemsChanged")
+        .onInterface(busitem)
+        .withParameters<items_dict>("items");
   }
   obj->finishRegistration();
   if (path == "/")
@@ -203,8 +205,8 @@ int32_t exported_service::set_value(const std::string& path,
       accepted = in;
       break;
     case writable::log_level: {
-      auto lvl = in.kind == value_kind::text ? parse_log_level(in.str)
-                                             : caf::none;
+      auto lvl
+          = in.kind == value_kind::text ? parse_log_level(in.str) : caf::none;
       if (!lvl)
         return refuse("expects DEBUG, INFO, WARNING or ERROR");
       accepted = value::text(to_string(*lvl));
@@ -223,8 +225,8 @@ int32_t exported_service::set_value(const std::string& path,
   if (accepted == e.val)
     return 0;
   e.val = accepted;
-  e.text = accepted.kind == value_kind::text ? accepted.str
-                                             : to_string(accepted);
+  e.text
+      = accepted.kind == value_kind::text ? accepted.str : to_string(accepted);
   emit_changes({path});
   if (owner_)
     caf::anon_send(owner_, path_written{name_, path, accepted});

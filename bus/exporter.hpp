@@ -20,7 +20,7 @@
 namespace ba {
 
 class exported_service {
-public:
+ public:
   exported_service(std::shared_ptr<sdbus::IConnection> conn,
                    const export_spec& spec);
   ~exported_service();
@@ -44,7 +44,7 @@ public:
   /// Returns the number of signals sent.
   size_t apply(const std::vector<export_item>& items, bool emit);
 
-private:
+ private:
   struct entry {
     value val;
     std::string text;

@@ -26,7 +26,7 @@ bool is_venus(const std::string& name) {
 
 watcher::watcher(sdbus::IConnection& conn, dbus_thread& loop,
                  caf::actor discovery)
-  : conn_(conn), loop_(loop), discovery_(std::move(discovery)) {
+    : conn_(conn), loop_(loop), discovery_(std::move(discovery)) {
   // nop
 }
 
@@ -37,8 +37,8 @@ watcher::~watcher() {
 
 const std::vector<std::string>& watcher::legacy_scan_paths() {
   static const std::vector<std::string> paths = [] {
-    std::vector<std::string> result{"/Connected", "/CustomName",
-                                    "/ProductName", "/DeviceInstance"};
+    std::vector<std::string> result{"/Connected", "/CustomName", "/ProductName",
+                                    "/DeviceInstance"};
     for (auto& row : path_table())
       if (row.path != result[0] && row.path != result[1]
           && row.path != result[2] && row.path != result[3])
@@ -51,55 +51,56 @@ const std::vector<std::string>& watcher::legacy_scan_paths() {
 void watcher::start() {
   // Subscribe before ListNames, so that no name falls between the two.
   slots_.push_back(conn_.addMatch(
-    "type='signal',sender='org.freedesktop.DBus',"
-    "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-    "arg0namespace='com.victronenergy'",
-    [this](sdbus::Message& m) {
-      guard_void("NameOwnerChanged", [&] { on_name_owner_changed(m); });
-    }));
+      "type='signal',sender='org.freedesktop.DBus',"
+      "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+      "arg0namespace='com.victronenergy'",
+      [this](sdbus::Message& m) {
+        guard_void("NameOwnerChanged", [&] { on_name_owner_changed(m); });
+      }));
+  slots_.push_back(
+      conn_.addMatch("type='signal',interface='com.victronenergy.BusItem',"
+                     "member='ItemsChanged'",
+                     [this](sdbus::Message& m) {
+                       guard_void("ItemsChanged", [&] { on_items_changed(m); });
+                     }));
   slots_.push_back(conn_.addMatch(
-    "type='signal',interface='com.victronenergy.BusItem',"
-    "member='ItemsChanged'",
-    [this](sdbus::Message& m) {
-      guard_void("ItemsChanged", [&] { on_items_changed(m); });
-    }));
-  slots_.push_back(conn_.addMatch(
-    "type='signal',interface='com.victronenergy.BusItem',"
-    "member='PropertiesChanged'",
-    [this](sdbus::Message& m) {
-      guard_void("PropertiesChanged", [&] { on_properties_changed(m); });
-    }));
+      "type='signal',interface='com.victronenergy.BusItem',"
+      "member='PropertiesChanged'",
+      [this](sdbus::Message& m) {
+        guard_void("PropertiesChanged", [&] { on_properties_changed(m); });
+      }));
   daemon_ = sdbus::createProxy(conn_, "org.freedesktop.DBus",
                                "/org/freedesktop/DBus");
   daemon_->callMethodAsync("ListNames")
-    .onInterface("org.freedesktop.DBus")
-    .withTimeout(scan_timeout)
-    .uponReplyInvoke([this](const sdbus::Error* err,
-                            std::vector<std::string> names) {
-      guard_void("ListNames", [&] {
-        if (err) {
-          log(log_level::error, "bus",
-              "ListNames failed: " + std::string{err->getMessage()});
-          return;
-        }
-        for (auto& name : names) {
-          if (!is_venus(name) || owner_of_.count(name) != 0)
-            continue;
-          daemon_->callMethodAsync("GetNameOwner")
-            .onInterface("org.freedesktop.DBus")
-            .withTimeout(scan_timeout)
-            .withArguments(name)
-            .uponReplyInvoke(
-              [this, name](const sdbus::Error* e, std::string owner) {
-                guard_void("GetNameOwner", [&] {
-                  // Gone meanwhile, or already reported by the signal.
-                  if (e == nullptr && owner_of_.count(name) == 0)
-                    appeared(name, owner);
-                });
-              });
-        }
-      });
-    });
+      .onInterface("org.freedesktop.DBus")
+      .withTimeout(scan_timeout)
+      .uponReplyInvoke(
+          [this](const sdbus::Error* err, std::vector<std::string> names) {
+            guard_void("ListNames", [&] {
+              if (err) {
+                log(log_level::error, "bus",
+                    "ListNames failed: " + std::string{err->getMessage()});
+                return;
+              }
+              for (auto& name : names) {
+                if (!is_venus(name) || owner_of_.count(name) != 0)
+                  continue;
+                daemon_->callMethodAsync("GetNameOwner")
+                    .onInterface("org.freedesktop.DBus")
+                    .withTimeout(scan_timeout)
+                    .withArguments(name)
+                    .uponReplyInvoke(
+                        [this, name](const sdbus::Error* e, std::string owner) {
+                          guard_void("GetNameOwner", [&] {
+                            // Gone meanwhile, or already reported by the
+                            // signal.
+                            if (e == nullptr && owner_of_.count(name) == 0)
+                              appeared(name, owner);
+                          });
+                        });
+              }
+            });
+          });
 }
 
 void watcher::on_name_owner_changed(sdbus::Message& msg) {
@@ -159,7 +160,7 @@ void watcher::on_items_changed(sdbus::Message& msg) {
   } catch (const sdbus::Error&) {
     log(log_level::debug, "bus",
         "ignoring ItemsChanged with an unexpected signature from "
-          + *j->second.begin());
+            + *j->second.begin());
     return;
   }
   value_map values;
@@ -209,8 +210,7 @@ void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
     this->scan(service);
 }
 
-void watcher::unwatch(const std::string& service,
-                      const caf::actor_addr& sink) {
+void watcher::unwatch(const std::string& service, const caf::actor_addr& sink) {
   auto r = routes_.find(service);
   if (r != routes_.end() && r->second.sink.address() == sink)
     routes_.erase(r);
@@ -256,10 +256,10 @@ void watcher::scan(const std::string& service) {
   auto* p = proxy.get();
   auto id = keep(std::move(proxy));
   p->callMethodAsync("GetItems")
-    .onInterface(busitem)
-    .withTimeout(scan_timeout)
-    .uponReplyInvoke(
-      [this, service, gen, id](const sdbus::Error* err, items_dict items) {
+      .onInterface(busitem)
+      .withTimeout(scan_timeout)
+      .uponReplyInvoke([this, service, gen, id](const sdbus::Error* err,
+                                                items_dict items) {
         drop(id);
         guard_void("GetItems", [&] {
           if (err == nullptr) {
@@ -279,7 +279,7 @@ void watcher::scan(const std::string& service) {
           // Older velib services and C drivers lack GetItems.
           log(log_level::debug, "bus",
               service + ": GetItems failed (" + err->getName()
-                + "), trying GetValue /");
+                  + "), trying GetValue /");
           scan_root_value(service, gen);
         });
       });
@@ -292,24 +292,24 @@ void watcher::scan_root_value(const std::string& service, uint64_t gen) {
   auto* p = proxy.get();
   auto id = keep(std::move(proxy));
   p->callMethodAsync("GetValue")
-    .onInterface(busitem)
-    .withTimeout(scan_timeout)
-    .uponReplyInvoke(
-      [this, service, gen, id](const sdbus::Error* err, sdbus::Variant v) {
-        drop(id);
-        guard_void("GetValue /", [&] {
-          using dict = std::map<std::string, sdbus::Variant>;
-          if (err == nullptr && v.containsValueOfType<dict>()) {
-            value_map values;
-            for (auto& [key, val] : v.get<dict>())
-              values["/" + key] = from_variant(val);
-            finish_scan(service, gen, std::move(values));
-            return;
-          }
-          // aiovelib answers `/` with invalid: read path by path.
-          scan_paths(service, gen);
-        });
-      });
+      .onInterface(busitem)
+      .withTimeout(scan_timeout)
+      .uponReplyInvoke(
+          [this, service, gen, id](const sdbus::Error* err, sdbus::Variant v) {
+            drop(id);
+            guard_void("GetValue /", [&] {
+              using dict = std::map<std::string, sdbus::Variant>;
+              if (err == nullptr && v.containsValueOfType<dict>()) {
+                value_map values;
+                for (auto& [key, val] : v.get<dict>())
+                  values["/" + key] = from_variant(val);
+                finish_scan(service, gen, std::move(values));
+                return;
+              }
+              // aiovelib answers `/` with invalid: read path by path.
+              scan_paths(service, gen);
+            });
+          });
 }
 
 void watcher::scan_paths(const std::string& service, uint64_t gen) {
@@ -327,23 +327,23 @@ void watcher::scan_paths(const std::string& service, uint64_t gen) {
     auto* p = proxy.get();
     auto id = keep(std::move(proxy));
     p->callMethodAsync("GetValue")
-      .onInterface(busitem)
-      .withTimeout(scan_timeout)
-      .uponReplyInvoke([this, service, gen, id, path,
-                        state](const sdbus::Error* err, sdbus::Variant v) {
-        drop(id);
-        guard_void("GetValue", [&] {
-          // UnknownObject: the service does not have that path; skip it.
-          if (err == nullptr)
-            state->values[path] = from_variant(v);
-          if (--state->outstanding == 0) {
-            if (state->values.empty())
-              fail_scan(service, gen, "no readable path");
-            else
-              finish_scan(service, gen, std::move(state->values));
-          }
+        .onInterface(busitem)
+        .withTimeout(scan_timeout)
+        .uponReplyInvoke([this, service, gen, id, path,
+                          state](const sdbus::Error* err, sdbus::Variant v) {
+          drop(id);
+          guard_void("GetValue", [&] {
+            // UnknownObject: the service does not have that path; skip it.
+            if (err == nullptr)
+              state->values[path] = from_variant(v);
+            if (--state->outstanding == 0) {
+              if (state->values.empty())
+                fail_scan(service, gen, "no readable path");
+              else
+                finish_scan(service, gen, std::move(state->values));
+            }
+          });
         });
-      });
   }
 }
 

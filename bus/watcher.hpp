@@ -24,7 +24,7 @@
 namespace ba {
 
 class watcher {
-public:
+ public:
   /// `discovery` receives service_appeared / service_vanished for every
   /// `com.victronenergy.*` name.
   watcher(sdbus::IConnection& conn, dbus_thread& loop, caf::actor discovery);
@@ -41,7 +41,7 @@ public:
   /// `GetValue /` dict.
   static const std::vector<std::string>& legacy_scan_paths();
 
-private:
+ private:
   struct route {
     caf::actor sink;
     uint64_t scan_generation = 0;

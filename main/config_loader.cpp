@@ -34,9 +34,14 @@ std::string location(const std::string& text, size_t offset) {
 /// would be counted as a member and double the current), so they are
 /// refused instead.
 const std::set<std::string>& not_yet_supported() {
-  static const std::set<std::string> keys{
-    "primaryServices", "auxiliaryServices", "virtualBatteries", "cvlMode",
-    "cclMode",         "currentRatioMethod", "ir",              "classes"};
+  static const std::set<std::string> keys{"primaryServices",
+                                          "auxiliaryServices",
+                                          "virtualBatteries",
+                                          "cvlMode",
+                                          "cclMode",
+                                          "currentRatioMethod",
+                                          "ir",
+                                          "classes"};
   return keys;
 }
 
@@ -87,18 +92,19 @@ config_report parse_config(const std::string& text, const std::string& origin) {
       } else {
         auto s = v.get<std::string>();
         auto suffix = s.compare(0, prefix.size(), prefix) == 0
-                        ? s.substr(prefix.size())
-                        : std::string{};
-        bool valid = !suffix.empty()
-                     && suffix.find_first_not_of(
-                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                          "0123456789_")
-                          == std::string::npos
-                     && !std::isdigit(static_cast<unsigned char>(suffix[0]));
+                          ? s.substr(prefix.size())
+                          : std::string{};
+        bool valid
+            = !suffix.empty()
+              && suffix.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789_")
+                     == std::string::npos
+              && !std::isdigit(static_cast<unsigned char>(suffix[0]));
         if (!valid)
           err(key, "\"" + s
-                     + "\" is not com.victronenergy.battery.<suffix> with a "
-                       "suffix of letters, digits and _");
+                       + "\" is not com.victronenergy.battery.<suffix> with a "
+                         "suffix of letters, digits and _");
         else
           c.service_name = s;
       }
@@ -146,8 +152,8 @@ config_report parse_config(const std::string& text, const std::string& origin) {
       else
         c.legacy_signals = v.get<bool>();
     } else if (key == "logLevel") {
-      auto lvl = v.is_string() ? parse_log_level(v.get<std::string>())
-                               : caf::none;
+      auto lvl
+          = v.is_string() ? parse_log_level(v.get<std::string>()) : caf::none;
       if (!lvl)
         err(key, "must be one of DEBUG, INFO, WARNING, ERROR");
       else

@@ -126,16 +126,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<bus_adapter> bus;
   try {
     bus = std::make_unique<bus_adapter>(
-      loop, [&] { return open_bus(opts.bus); }, fatal);
+        loop, [&] { return open_bus(opts.bus); }, fatal);
   } catch (const std::exception& e) {
-    std::cerr << "battery-aggregator: cannot connect to the D-Bus: "
-              << e.what() << "\n";
+    std::cerr << "battery-aggregator: cannot connect to the D-Bus: " << e.what()
+              << "\n";
     return 1;
   }
   loop.start(fatal);
   log(log_level::info, "main",
       std::string{"battery-aggregator "} + BA_VERSION + " starting as "
-        + cfg.service_name);
+          + cfg.service_name);
 
   {
     actor_config acfg;
@@ -143,9 +143,9 @@ int main(int argc, char** argv) {
     auto suffix = service_suffix(cfg.service_name);
     auto settings = sys.spawn(settings_actor, std::string{"BatteryAggregator"},
                               suffix, preferred_instance, bus.get());
-    auto publisher = sys.spawn(publisher_actor, cfg, cfg.service_name,
-                               std::string{"Battery Aggregator"}, bus.get(),
-                               settings);
+    auto publisher
+        = sys.spawn(publisher_actor, cfg, cfg.service_name,
+                    std::string{"Battery Aggregator"}, bus.get(), settings);
     caf::anon_send(settings, ready_atom::value, publisher);
     auto aggregator = sys.spawn(aggregator_actor, cfg, publisher);
     auto discovery = sys.spawn(discovery_actor, cfg,

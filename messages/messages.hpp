@@ -24,7 +24,8 @@ using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 using crash_atom = caf::atom_constant<caf::atom("crash")>;
 
-// -- D-Bus thread -> actors ----------------------------------------------------
+// -- D-Bus thread -> actors
+// ----------------------------------------------------
 
 /// A `com.victronenergy.*` name got an owner (initial ListNames or
 /// NameOwnerChanged).

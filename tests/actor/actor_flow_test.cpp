@@ -22,9 +22,9 @@ constexpr const char* own = "com.victronenergy.battery.aggregator";
 
 caf::behavior settings_stub() {
   return {
-    [](const service_appeared&) {},
-    [](const service_vanished&) {},
-    [](const custom_name&) {},
+      [](const service_appeared&) {},
+      [](const service_vanished&) {},
+      [](const custom_name&) {},
   };
 }
 
@@ -62,8 +62,8 @@ struct fixture : test_coordinator_fixture<> {
   /// its route with the bus).
   caf::actor appear(const std::string& service) {
     auto before = bus.watches.size();
-    inject((service_appeared), from(self).to(discovery).with(
-                                 service_appeared{service, ":1.7"}));
+    inject((service_appeared),
+           from(self).to(discovery).with(service_appeared{service, ":1.7"}));
     // The new source starts (and asks the bus for its route) when run.
     sched.run();
     CAF_REQUIRE_EQUAL(bus.watches.size(), before + 1);
@@ -87,8 +87,10 @@ CAF_TEST(a scanned source reaches the publisher and registers the service) {
   auto src = appear(bat_a);
   inject((source_values),
          from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
-  expect((member_update), from(src).to(aggregator).with(
-                            member_update{bat_a, pack(52.0, 10.0), true}));
+  expect((member_update),
+         from(src)
+             .to(aggregator)
+             .with(member_update{bat_a, pack(52.0, 10.0), true}));
   expect((publish_values), from(aggregator).to(publisher));
   // Valid data, but no device instance yet: not registered.
   CAF_CHECK_EQUAL(bus.exports.size(), 0u);
@@ -138,7 +140,7 @@ CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   // -262 W): no second update.
   inject((source_values),
          from(self).to(src).with(source_values{
-           bat_a, {{"/Dc/0/Current", value::real(-5.03)}}, false}));
+             bat_a, {{"/Dc/0/Current", value::real(-5.03)}}, false}));
   expect((member_update), from(src).to(aggregator));
   expect((publish_values), from(aggregator).to(publisher));
   // The clock has not moved since the last flush: this one waits for the
@@ -172,28 +174,25 @@ CAF_TEST(values before the scan completes do not count) {
   auto src = appear(bat_a);
   inject((source_values),
          from(self).to(src).with(source_values{
-           bat_a, {{"/Dc/0/Voltage", value::real(1.0)}}, false}));
+             bat_a, {{"/Dc/0/Voltage", value::real(1.0)}}, false}));
   disallow((member_update), from(src).to(aggregator));
 }
 
 CAF_TEST(own and excluded services get no source) {
   inject((service_appeared),
          from(self).to(discovery).with(service_appeared{own, ":1.2"}));
-  inject((service_appeared),
-         from(self).to(discovery).with(
-           service_appeared{"com.victronenergy.battery.shunt", ":1.3"}));
-  inject((service_appeared),
-         from(self).to(discovery).with(
-           service_appeared{"com.victronenergy.solarcharger.x", ":1.4"}));
+  inject((service_appeared), from(self).to(discovery).with(service_appeared{
+                                 "com.victronenergy.battery.shunt", ":1.3"}));
+  inject((service_appeared), from(self).to(discovery).with(service_appeared{
+                                 "com.victronenergy.solarcharger.x", ":1.4"}));
   CAF_CHECK_EQUAL(bus.watches.size(), 0u);
   auto& st = deref<caf::stateful_actor<discovery_state>>(discovery).state;
   CAF_CHECK_EQUAL(st.sources.size(), 0u);
 }
 
 CAF_TEST(the settings service is handed to the settings actor) {
-  inject((service_appeared),
-         from(self).to(discovery).with(
-           service_appeared{"com.victronenergy.settings", ":1.1"}));
+  inject((service_appeared), from(self).to(discovery).with(service_appeared{
+                                 "com.victronenergy.settings", ":1.1"}));
   expect((service_appeared), from(discovery).to(settings));
 }
 
@@ -221,7 +220,7 @@ CAF_TEST(startup registers with invalid values after the wait) {
                   value::integer(1));
 }
 
-CAF_TEST(a new device instance re-registers) {
+CAF_TEST(a new device instance re - registers) {
   auto src = appear(bat_a);
   inject((source_values),
          from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
@@ -240,9 +239,8 @@ CAF_TEST(a new device instance re-registers) {
 }
 
 CAF_TEST(a written custom name is persisted through settings) {
-  inject((path_written),
-         from(self).to(publisher).with(
-           path_written{own, "/CustomName", value::text("House bank")}));
+  inject((path_written), from(self).to(publisher).with(path_written{
+                             own, "/CustomName", value::text("House bank")}));
   expect((custom_name),
          from(publisher).to(settings).with(custom_name{"House bank"}));
 }

@@ -12,7 +12,7 @@
 namespace ba::test {
 
 class fake_bus : public bus_port {
-public:
+ public:
   struct watch_call {
     std::string service;
     caf::actor sink;
@@ -52,8 +52,7 @@ public:
   void withdraw_service(const std::string& service) override {
     withdrawals.push_back(service);
   }
-  void add_settings(std::vector<setting_result> defaults,
-                    caf::actor) override {
+  void add_settings(std::vector<setting_result> defaults, caf::actor) override {
     settings_calls.push_back(std::move(defaults));
   }
   void set_value(const std::string& service, const std::string& path,

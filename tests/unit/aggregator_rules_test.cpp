@@ -27,9 +27,9 @@ value_map pack(double v, double i, double soc, double cap) {
 
 CAF_TEST(the bank counts online members only) {
   std::map<std::string, value_map> members{
-    {"com.victronenergy.battery.a", pack(52, 10, 80, 100)},
-    {"com.victronenergy.battery.b", pack(53, 20, 50, 200)},
-    {"com.victronenergy.battery.c", pack(40, 99, 1, 100)},
+      {"com.victronenergy.battery.a", pack(52, 10, 80, 100)},
+      {"com.victronenergy.battery.b", pack(53, 20, 50, 200)},
+      {"com.victronenergy.battery.c", pack(40, 99, 1, 100)},
   };
   members["com.victronenergy.battery.c"]["/Connected"] = value::integer(0);
   config cfg;
@@ -58,8 +58,8 @@ CAF_TEST(an empty bank is invalid and never zero) {
 
 CAF_TEST(config capacity and socMethod reach the rules) {
   std::map<std::string, value_map> members{
-    {"com.victronenergy.battery.a", pack(52, 10, 80, 100)},
-    {"com.victronenergy.battery.b", pack(53, 20, 50, 200)},
+      {"com.victronenergy.battery.a", pack(52, 10, 80, 100)},
+      {"com.victronenergy.battery.b", pack(53, 20, 50, 200)},
   };
   config cfg;
   cfg.capacity = 500;

@@ -60,12 +60,12 @@ CAF_TEST(every problem is reported at once) {
     "exludedServices": [], "logLevel": 3, "primaryServices": {}})",
                           "c.json");
   std::vector<std::string> expected{
-    "c.json: capacity: must be a number",
-    "c.json: socMethod: must be one of weighted, mean, min",
-    "c.json: exludedServices: unknown key",
-    "c.json: logLevel: must be one of DEBUG, INFO, WARNING, ERROR",
-    "c.json: primaryServices: is a key of the Python add-on that this "
-    "version does not implement yet; remove it or use a later version",
+      "c.json: capacity: must be a number",
+      "c.json: socMethod: must be one of weighted, mean, min",
+      "c.json: exludedServices: unknown key",
+      "c.json: logLevel: must be one of DEBUG, INFO, WARNING, ERROR",
+      "c.json: primaryServices: is a key of the Python add-on that this "
+      "version does not implement yet; remove it or use a later version",
   };
   CAF_CHECK_EQUAL(rep.errors, expected);
 }
@@ -79,10 +79,9 @@ CAF_TEST(service names are checked) {
                   "com.victronenergy.battery.<suffix> with a suffix of "
                   "letters, digits and _");
   CAF_CHECK(
-    !parse_config(R"({"serviceName": "com.victronenergy.battery.1x"})", "c")
-       .ok());
-  CAF_CHECK(
-    !parse_config(R"({"excludedServices": [1]})", "c").ok());
+      !parse_config(R"({"serviceName": "com.victronenergy.battery.1x"})", "c")
+           .ok());
+  CAF_CHECK(!parse_config(R"({"excludedServices": [1]})", "c").ok());
 }
 
 CAF_TEST(a missing file means defaults) {

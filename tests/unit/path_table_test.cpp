@@ -28,7 +28,7 @@ CAF_TEST(no path is both a leaf and a node) {
     }
 }
 
-CAF_TEST(wire types follow venus-dbus 7.1) {
+CAF_TEST(wire types follow venus - dbus 7.1) {
   CAF_CHECK_EQUAL(wire_type(find_path("/DeviceInstance")->u), 'i');
   CAF_CHECK_EQUAL(wire_type(find_path("/Connected")->u), 'i');
   CAF_CHECK_EQUAL(wire_type(find_path("/ProductId")->u), 'i');
@@ -39,10 +39,10 @@ CAF_TEST(wire types follow venus-dbus 7.1) {
 }
 
 CAF_TEST(every venus mandatory path is published) {
-  for (auto* p : {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion",
-                  "/Mgmt/Connection", "/DeviceInstance", "/ProductId",
-                  "/ProductName", "/FirmwareVersion", "/HardwareVersion",
-                  "/Connected", "/CustomName", "/Serial"}) {
+  for (auto* p :
+       {"/Mgmt/ProcessName", "/Mgmt/ProcessVersion", "/Mgmt/Connection",
+        "/DeviceInstance", "/ProductId", "/ProductName", "/FirmwareVersion",
+        "/HardwareVersion", "/Connected", "/CustomName", "/Serial"}) {
     CAF_MESSAGE(p);
     CAF_CHECK(find_path(p) != nullptr);
   }
