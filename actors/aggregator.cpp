@@ -1,10 +1,8 @@
 #include "actors/aggregator.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "actors/lifecycle.hpp"
-#include "actors/parallel_rules.hpp"
-#include "messages/messages.hpp"
+#include "actors/role_merge.hpp"
+#include "messages/log.hpp"
 
 namespace ba {
 
@@ -16,33 +14,74 @@ bool member_online(const value_map& values) {
   return !x || *x != 0;
 }
 
-value_map compute_bank(const std::map<std::string, value_map>& members,
-                       const config& cfg) {
-  member_list online;
-  // Writing JSON is allowed in actors/; parsing never is.
-  auto names = nlohmann::json::array();
-  for (auto& [service, values] : members) {
-    if (!member_online(values))
-      continue;
-    online.push_back(&values);
-    names.push_back(service);
-  }
-  parallel_options opts;
-  opts.soc = cfg.soc;
-  opts.capacity = cfg.capacity;
-  auto out = aggregate_parallel(online, opts);
-  out["/System/NrOfBatteries"]
-      = value::integer(static_cast<int64_t>(online.size()));
-  out["/System/Batteries"] = value::text(names.dump());
-  return out;
+std::string custom_name_of(const value_map& values) {
+  auto i = values.find("/CustomName");
+  return i != values.end() && i->second.kind == value_kind::text ? i->second.str
+                                                                 : "";
 }
+
+namespace {
+
+const char* role_name(source_role r) {
+  switch (r) {
+    case source_role::member:
+      return "member";
+    case source_role::excluded:
+      return "excluded";
+    case source_role::primary:
+      return "primary";
+    case source_role::auxiliary:
+      return "auxiliary";
+    default:
+      return "ignored";
+  }
+}
+
+} // namespace
 
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                config cfg, caf::actor publisher) {
   log_lifecycle(self, "aggregator");
+  std::set<std::string> own{cfg.service_name};
+  auto classify_source = [=](const std::string& service) {
+    auto& st = self->state;
+    auto cls = classify(service, custom_name_of(st.sources[service].values),
+                        cfg, own);
+    auto i = st.classes.find(service);
+    if (i == st.classes.end() || i->second.role != cls.role
+        || i->second.index != cls.index)
+      log(log_level::info, "aggregator", service + ": " + role_name(cls.role));
+    st.classes[service] = cls;
+  };
   auto recompute = [=] {
     auto& st = self->state;
-    auto out = compute_bank(st.members, cfg);
+    bank_input in;
+    in.dvcc = st.dvcc;
+    in.now = self->clock().now();
+    for (auto& [service, src] : st.sources) {
+      auto& cls = st.classes[service];
+      switch (cls.role) {
+        case source_role::member:
+          if (member_online(src.values))
+            in.members.emplace(service, &src);
+          break;
+        case source_role::primary:
+          in.primaries.emplace(cls.index, &src.values);
+          break;
+        case source_role::auxiliary:
+          in.auxiliaries.emplace(cls.index, &src.values);
+          break;
+        default:
+          break;
+      }
+    }
+    std::vector<std::string> warnings;
+    auto out = compute_bank(in, cfg, st.memory, &warnings);
+    for (auto& w : warnings)
+      log(log_level::warning, "aggregator", w);
+    // A path once published stays (invalid) when its last source is gone:
+    // dropping it silently would leave its old value in every client.
+    invalidate_vanished(st.last_output, out);
     if (out == st.last_output)
       return;
     st.last_output = out;
@@ -54,26 +93,42 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       [=](const member_update& u) {
         auto& st = self->state;
         ++st.updates;
-        auto& m = st.members[u.service];
+        auto& src = st.sources[u.service];
+        src.last_update = self->clock().now();
+        auto old_name = custom_name_of(src.values);
         if (u.snapshot)
-          m = u.values;
+          src.values = u.values;
         else
           for (auto& [path, v] : u.values)
-            m[path] = v;
+            src.values[path] = v;
+        // A new source, or a renamed one: `name:` entries follow the name.
+        if (st.classes.count(u.service) == 0
+            || custom_name_of(src.values) != old_name)
+          classify_source(u.service);
         recompute();
       },
       [=](const member_removed& r) {
-        if (self->state.members.erase(r.service) > 0)
+        auto& st = self->state;
+        st.classes.erase(r.service);
+        if (st.sources.erase(r.service) > 0)
           recompute();
+      },
+      [=](const dvcc_state& d) {
+        self->state.dvcc = d;
+        recompute();
       },
       [=](summary_atom) {
         auto& st = self->state;
         health_stats s;
         s.component = "aggregator";
-        for (auto& [service, values] : st.members)
-          if (member_online(values))
+        for (auto& [service, src] : st.sources) {
+          auto i = st.classes.find(service);
+          if (i == st.classes.end() || i->second.role != source_role::member)
+            continue;
+          ++s.members_total;
+          if (member_online(src.values))
             ++s.members_online;
-        s.members_total = static_cast<int32_t>(st.members.size());
+        }
         s.updates = st.updates;
         return s;
       },

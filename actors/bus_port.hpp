@@ -51,6 +51,13 @@ class bus_port {
   virtual void watch(const std::string& service, caf::actor sink, bool scan)
       = 0;
 
+  /// Route only `paths` of `service` to `sink`, and read each of them once
+  /// (GetValue; a path the service lacks arrives as invalid). For services
+  /// such as settings and systemcalc whose other paths change all the time.
+  virtual void watch_paths(const std::string& service, caf::actor sink,
+                           std::vector<std::string> paths)
+    = 0;
+
   /// Stop routing `service`, but only if it is still routed to `sink` (a
   /// restarted source may already have taken the route over).
   virtual void unwatch(const std::string& service, caf::actor_addr sink) = 0;

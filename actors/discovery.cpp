@@ -11,8 +11,8 @@ namespace ba {
 
 namespace {
 
-constexpr const char* battery_prefix = "com.victronenergy.battery.";
 constexpr const char* settings_service = "com.victronenergy.settings";
+constexpr const char* system_service = "com.victronenergy.system";
 
 } // namespace
 
@@ -20,18 +20,6 @@ discovery_state::~discovery_state() {
   // Sources are not linked to discovery: stop them when it stops.
   for (auto& [service, src] : sources)
     caf::anon_send_exit(src, caf::exit_reason::user_shutdown);
-}
-
-source_role role_of(const std::string& service, const config& cfg,
-                    const std::set<std::string>& own_services) {
-  if (service.compare(0, 26, battery_prefix) != 0)
-    return source_role::other;
-  if (own_services.count(service) != 0)
-    return source_role::own;
-  auto& ex = cfg.excluded_services;
-  if (std::find(ex.begin(), ex.end(), service) != ex.end())
-    return source_role::excluded;
-  return source_role::member;
 }
 
 caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
@@ -63,12 +51,17 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
   });
   return {
       [=](const service_appeared& a) {
-        if (a.service == settings_service) {
+        if (a.service == settings_service || a.service == system_service) {
           self->send(settings, a);
           return;
         }
-        switch (role_of(a.service, cfg, own_services)) {
+        // The aggregator classifies sources again once their /CustomName
+        // is known (`name:` entries); here only what the name alone tells:
+        // our own services, other classes, exact exclusions.
+        switch (classify(a.service, "", cfg, own_services).role) {
           case source_role::member:
+          case source_role::primary:
+          case source_role::auxiliary:
             break;
           case source_role::excluded:
             log(log_level::info, "discovery",
@@ -85,7 +78,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
         spawn_source(a.service);
       },
       [=](const service_vanished& v) {
-        if (v.service == settings_service) {
+        if (v.service == settings_service || v.service == system_service) {
           self->send(settings, v);
           return;
         }

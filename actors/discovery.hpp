@@ -14,16 +14,10 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/bus_port.hpp"
+#include "actors/roles.hpp"
 #include "messages/config.hpp"
 
 namespace ba {
-
-enum class source_role : uint8_t { member, excluded, own, other };
-
-/// The role of a service name under `cfg`: exact matching only (excluding
-/// ttyUSB1 must not exclude ttyUSB10).
-source_role role_of(const std::string& service, const config& cfg,
-                    const std::set<std::string>& own_services);
 
 struct discovery_state {
   const char* name = "discovery";

@@ -12,6 +12,12 @@ namespace ba {
 namespace {
 
 constexpr const char* settings_service = "com.victronenergy.settings";
+constexpr const char* system_service = "com.victronenergy.system";
+constexpr const char* dvcc_path = "/Control/Dvcc";
+constexpr const char* max_current_path
+    = "/Settings/SystemSetup/MaxChargeCurrent";
+constexpr const char* max_voltage_path
+    = "/Settings/SystemSetup/MaxChargeVoltage";
 constexpr auto retry_delay = std::chrono::seconds(2);
 constexpr auto waiting_log_interval = std::chrono::seconds(10);
 
@@ -47,6 +53,9 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
   auto apply = [=](const std::string& path, const value& v) {
     auto& st = self->state;
     if (path == instance_path) {
+      // Read before AddSettings created it: nothing to say yet.
+      if (!v.valid())
+        return;
       auto inst = v.kind == value_kind::text ? parse_class_and_instance(v.str)
                                              : caf::none;
       if (!inst) {
@@ -62,7 +71,26 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
       st.custom_name = v.str;
       if (st.publisher)
         self->send(st.publisher, custom_name{v.str});
+    } else if (path == max_current_path || path == max_voltage_path) {
+      // Absent or invalid: no user limit.
+      auto x = v.num();
+      if (path == max_current_path)
+        st.dvcc.max_charge_current = x ? *x : -1;
+      else
+        st.dvcc.max_charge_voltage = x ? *x : 0;
+      if (st.aggregator)
+        self->send(st.aggregator, st.dvcc);
     }
+  };
+  auto set_dvcc_on = [=](bool on) {
+    auto& st = self->state;
+    if (st.dvcc.on == on)
+      return;
+    st.dvcc.on = on;
+    log(log_level::info, "settings",
+        std::string{"DVCC is "} + (on ? "on" : "off"));
+    if (st.aggregator)
+      self->send(st.aggregator, st.dvcc);
   };
   auto add = [=] {
     bus->add_settings(
@@ -74,24 +102,39 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
   self->delayed_send(self, waiting_log_interval, waiting_atom::value,
                      self->state.generation);
   return {
-      [=](ready_atom, caf::actor pub) {
+      [=](ready_atom, caf::actor pub, caf::actor agg) {
         auto& st = self->state;
         st.publisher = pub;
+        st.aggregator = agg;
+        self->send(agg, st.dvcc);
         if (st.instance)
           self->send(pub, device_instance{*st.instance});
         if (!st.custom_name.empty())
           self->send(pub, custom_name{st.custom_name});
       },
-      [=](const service_appeared&) {
+      [=](const service_appeared& a) {
+        if (a.service == system_service) {
+          // DVCC counts as on only while systemcalc says so.
+          bus->watch_paths(system_service, caf::actor_cast<caf::actor>(self),
+                           {dvcc_path});
+          return;
+        }
         auto& st = self->state;
         st.present = true;
         ++st.generation;
         log(log_level::info, "settings", "settings service found");
-        // Follow the two settings: a user may change them in the GUI.
-        bus->watch(settings_service, caf::actor_cast<caf::actor>(self), false);
+        // Follow our two settings (a user may change them in the GUI) and
+        // the DVCC user limits; no other setting is routed here.
+        bus->watch_paths(
+            settings_service, caf::actor_cast<caf::actor>(self),
+            {instance_path, name_path, max_current_path, max_voltage_path});
         add();
       },
-      [=](const service_vanished&) {
+      [=](const service_vanished& v) {
+        if (v.service == system_service) {
+          set_dvcc_on(false);
+          return;
+        }
         auto& st = self->state;
         st.present = false;
         st.added = false;
@@ -128,6 +171,14 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
           add();
       },
       [=](const source_values& sv) {
+        if (sv.service == system_service) {
+          auto i = sv.values.find(dvcc_path);
+          if (i != sv.values.end()) {
+            auto x = i->second.num();
+            set_dvcc_on(x && *x == 1);
+          }
+          return;
+        }
         for (auto& [path, v] : sv.values)
           apply(path, v);
       },

@@ -13,6 +13,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/bus_port.hpp"
+#include "messages/messages.hpp"
 
 namespace ba {
 
@@ -25,6 +26,9 @@ struct settings_state {
   uint64_t generation = 0;
   /// Known once spawned: sent as (`ready_atom`, publisher).
   caf::actor publisher;
+  /// Receives `dvcc_state`.
+  caf::actor aggregator;
+  dvcc_state dvcc;
 };
 
 /// "battery:1024" -> 1024; nothing for anything else.
@@ -35,8 +39,11 @@ caf::optional<int32_t> parse_class_and_instance(const std::string& text);
 std::string instance_setting_path(const std::string& device_key);
 std::string custom_name_setting_path(const std::string& suffix);
 
-/// Sends `device_instance` and `custom_name` to `publisher`; accepts
-/// `custom_name` from the publisher to persist a client's write.
+/// Sends `device_instance` and `custom_name` to the publisher and
+/// `dvcc_state` to the aggregator, both given as (`ready_atom`, publisher,
+/// aggregator); accepts `custom_name` from the publisher to persist a
+/// client's write. Also handles com.victronenergy.system's comings and
+/// goings (for /Control/Dvcc).
 caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
                              std::string device_key, std::string suffix,
                              int32_t preferred_instance, bus_port* bus);

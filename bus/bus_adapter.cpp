@@ -62,6 +62,14 @@ void bus_adapter::watch(const std::string& service, caf::actor sink,
   });
 }
 
+void bus_adapter::watch_paths(const std::string& service, caf::actor sink,
+                              std::vector<std::string> paths) {
+  loop_.post([this, service, sink, paths{std::move(paths)}] {
+    if (watcher_)
+      watcher_->watch_paths(service, sink, paths);
+  });
+}
+
 void bus_adapter::unwatch(const std::string& service, caf::actor_addr sink) {
   loop_.post([this, service, sink] {
     if (watcher_)

@@ -40,6 +40,8 @@ class bus_adapter : public bus_port {
   void shutdown();
 
   void watch(const std::string& service, caf::actor sink, bool scan) override;
+  void watch_paths(const std::string& service, caf::actor sink,
+                   std::vector<std::string> paths) override;
   void unwatch(const std::string& service, caf::actor_addr sink) override;
   void export_service(export_spec spec) override;
   void update_service(const std::string& service,

@@ -169,12 +169,28 @@ void watcher::on_items_changed(sdbus::Message& msg) {
     if (v != dict.end())
       values[path] = from_variant(v->second);
   }
+  forward(j->second, values);
+}
+
+void watcher::forward(const std::set<std::string>& services,
+                      const value_map& values) {
   if (values.empty())
     return;
-  for (auto& s : j->second) {
+  for (auto& s : services) {
     auto r = routes_.find(s);
-    if (r != routes_.end())
+    if (r == routes_.end())
+      continue;
+    if (r->second.only.empty()) {
       caf::anon_send(r->second.sink, source_values{s, values, false});
+      continue;
+    }
+    value_map wanted;
+    for (auto& [path, v] : values)
+      if (r->second.only.count(path) != 0)
+        wanted.emplace(path, v);
+    if (!wanted.empty())
+      caf::anon_send(r->second.sink,
+                     source_values{s, std::move(wanted), false});
   }
 }
 
@@ -196,18 +212,37 @@ void watcher::on_properties_changed(sdbus::Message& msg) {
   auto v = dict.find("Value");
   if (v == dict.end())
     return;
-  value_map values{{msg.getPath(), from_variant(v->second)}};
-  for (auto& s : j->second) {
-    auto r = routes_.find(s);
-    if (r != routes_.end())
-      caf::anon_send(r->second.sink, source_values{s, values, false});
-  }
+  forward(j->second, value_map{{msg.getPath(), from_variant(v->second)}});
 }
 
 void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
-  routes_[service] = route{std::move(sink), 0};
+  routes_[service] = route{std::move(sink), 0, {}};
   if (scan)
     this->scan(service);
+}
+
+void watcher::watch_paths(const std::string& service, caf::actor sink,
+                          const std::vector<std::string>& paths) {
+  auto& r = routes_[service];
+  r = route{sink, 0, std::set<std::string>(paths.begin(), paths.end())};
+  for (auto& path : paths) {
+    auto proxy = sdbus::createProxy(conn_, service, path);
+    auto* p = proxy.get();
+    auto id = keep(std::move(proxy));
+    p->callMethodAsync("GetValue")
+        .onInterface(busitem)
+        .withTimeout(scan_timeout)
+        .uponReplyInvoke([this, id, service, path,
+                          sink](const sdbus::Error* err, sdbus::Variant v) {
+          drop(id);
+          guard_void("GetValue", [&] {
+            // Absent (UnknownObject) or not answering: invalid, which the
+            // consumer reads as "not set" (DVCC off, no user limit).
+            auto val = err == nullptr ? from_variant(v) : value::invalid();
+            caf::anon_send(sink, source_values{service, {{path, val}}, false});
+          });
+        });
+  }
 }
 
 void watcher::unwatch(const std::string& service, const caf::actor_addr& sink) {

@@ -35,6 +35,8 @@ class watcher {
   void start();
 
   void watch(const std::string& service, caf::actor sink, bool scan);
+  void watch_paths(const std::string& service, caf::actor sink,
+                   const std::vector<std::string>& paths);
   void unwatch(const std::string& service, const caf::actor_addr& sink);
 
   /// Paths read one by one when a service has neither GetItems nor a
@@ -45,7 +47,12 @@ class watcher {
   struct route {
     caf::actor sink;
     uint64_t scan_generation = 0;
+    /// Empty: every path; otherwise only these are forwarded.
+    std::set<std::string> only;
   };
+
+  /// Sends `values` (filtered by the route) to every route of `sender`.
+  void forward(const std::set<std::string>& services, const value_map& values);
 
   void on_name_owner_changed(sdbus::Message& msg);
   void on_items_changed(sdbus::Message& msg);

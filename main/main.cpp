@@ -146,8 +146,8 @@ int main(int argc, char** argv) {
     auto publisher
         = sys.spawn(publisher_actor, cfg, cfg.service_name,
                     std::string{"Battery Aggregator"}, bus.get(), settings);
-    caf::anon_send(settings, ready_atom::value, publisher);
     auto aggregator = sys.spawn(aggregator_actor, cfg, publisher);
+    caf::anon_send(settings, ready_atom::value, publisher, aggregator);
     auto discovery = sys.spawn(discovery_actor, cfg,
                                std::set<std::string>{cfg.service_name},
                                aggregator, settings, bus.get());

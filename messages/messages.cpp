@@ -44,4 +44,9 @@ bool operator==(const custom_name& x, const custom_name& y) {
   return x.name == y.name;
 }
 
+bool operator==(const dvcc_state& x, const dvcc_state& y) {
+  return x.on == y.on && x.max_charge_current == y.max_charge_current
+         && x.max_charge_voltage == y.max_charge_voltage;
+}
+
 } // namespace ba

@@ -107,6 +107,15 @@ struct custom_name {
   std::string name;
 };
 
+/// DVCC as systemcalc and the settings say (product.md 2.3, 2.4): `on` when
+/// com.victronenergy.system /Control/Dvcc is 1; the user limits -1 / 0 when
+/// none is set.
+struct dvcc_state {
+  bool on = false;
+  double max_charge_current = -1;
+  double max_charge_voltage = 0;
+};
+
 /// Counters for the health summary.
 struct health_stats {
   std::string component;
@@ -137,6 +146,8 @@ BA_INSPECT_AND_COMPARE(member_removed, x.service)
 BA_INSPECT_AND_COMPARE(publish_values, x.values)
 BA_INSPECT_AND_COMPARE(device_instance, x.instance)
 BA_INSPECT_AND_COMPARE(custom_name, x.name)
+BA_INSPECT_AND_COMPARE(dvcc_state, x.on, x.max_charge_current,
+                       x.max_charge_voltage)
 BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
                        x.members_total, x.updates, x.signals)
 
@@ -152,5 +163,6 @@ bool operator==(const publish_values& x, const publish_values& y);
 bool operator==(const device_instance& x, const device_instance& y);
 bool operator==(const path_written& x, const path_written& y);
 bool operator==(const custom_name& x, const custom_name& y);
+bool operator==(const dvcc_state& x, const dvcc_state& y);
 
 } // namespace ba

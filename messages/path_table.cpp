@@ -19,6 +19,8 @@ double resolution(unit u) {
   switch (u) {
     case unit::volt:
       return 0.01;
+    case unit::cell_volt:
+      return 0.001;
     case unit::amp:
     case unit::amp_limit:
     case unit::percent:
@@ -38,6 +40,7 @@ double resolution(unit u) {
 const char* unit_suffix(unit u) {
   switch (u) {
     case unit::volt:
+    case unit::cell_volt:
       return "V";
     case unit::amp:
     case unit::amp_limit:
@@ -94,11 +97,113 @@ const std::vector<path_info>& path_table() {
        "sum, Victron sign (<= 0)"},
       {"/TimeToGo", unit::second, writable::no,
        "remaining Ah / discharge current while discharging, max 864000"},
-      // Roster (product.md 2.5).
+      // Measurements and state (product.md 2.1).
+      {"/Balancing", unit::count, writable::no, "OR"},
+      {"/Io/AllowToBalance", unit::count, writable::no, "OR"},
+      {"/Io/AllowToCharge", unit::count, writable::no,
+       "OR over online members"},
+      {"/Io/AllowToDischarge", unit::count, writable::no,
+       "OR over online members"},
+      {"/Info/BatteryLowVoltage", unit::volt, writable::no, "max"},
+      {"/Info/ChargeRequest", unit::count, writable::no, "OR"},
+      {"/Info/ChargeMode", unit::text, writable::no,
+       "Float / Absorption / Bulk (all), ... Transition (some), else Charging"},
+      // Limits (product.md 2.3, 2.4).
+      {"/Info/MaxChargeCurrent", unit::amp_limit, writable::no,
+       "CCL: min over contributing members of CCL x share ratio; cclMode; "
+       "rounded down"},
+      {"/Info/MaxDischargeCurrent", unit::amp_limit, writable::no,
+       "DCL: as CCL with AllowToDischarge; rounded down"},
+      {"/Info/MaxChargeVoltage", unit::volt, writable::no,
+       "CVL by cvlMode, float filter, DVCC cap"},
+      // Cells and modules (product.md 2.1).
+      {"/System/MinCellVoltage", unit::cell_volt, writable::no, "min"},
+      {"/System/MaxCellVoltage", unit::cell_volt, writable::no, "max"},
+      {"/System/MinVoltageCellId", unit::text, writable::no,
+       "\"<label> <cell id>\" of the member with the minimum"},
+      {"/System/MaxVoltageCellId", unit::text, writable::no,
+       "\"<label> <cell id>\" of the member with the maximum"},
+      {"/System/MinCellTemperature", unit::celsius, writable::no, "min"},
+      {"/System/MaxCellTemperature", unit::celsius, writable::no, "max"},
+      {"/System/MinTemperatureCellId", unit::text, writable::no,
+       "\"<label> <cell id>\" of the member with the minimum"},
+      {"/System/MaxTemperatureCellId", unit::text, writable::no,
+       "\"<label> <cell id>\" of the member with the maximum"},
+      {"/System/NrOfModulesOnline", unit::count, writable::no, "sum"},
+      {"/System/NrOfModulesOffline", unit::count, writable::no, "sum"},
+      {"/System/NrOfModulesBlockingCharge", unit::count, writable::no, "sum"},
+      {"/System/NrOfModulesBlockingDischarge", unit::count, writable::no,
+       "sum"},
+      {"/System/NrOfCellsPerBattery", unit::count, writable::no,
+       "the common value; invalid when members disagree"},
+      {"/Alarms/Alarm", unit::count, writable::no, "max over members"},
+      {"/Alarms/LowVoltage", unit::count, writable::no, "max over members"},
+      {"/Alarms/HighVoltage", unit::count, writable::no, "max over members"},
+      {"/Alarms/HighCellVoltage", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/LowCellVoltage", unit::count, writable::no, "max over members"},
+      {"/Alarms/LowStarterVoltage", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighStarterVoltage", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/LowSoc", unit::count, writable::no, "max over members"},
+      {"/Alarms/HighChargeCurrent", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighDischargeCurrent", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighCurrent", unit::count, writable::no, "max over members"},
+      {"/Alarms/CellImbalance", unit::count, writable::no, "max over members"},
+      {"/Alarms/InternalFailure", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighChargeTemperature", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/LowChargeTemperature", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/LowTemperature", unit::count, writable::no, "max over members"},
+      {"/Alarms/HighTemperature", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighInternalTemperature", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/MidVoltage", unit::count, writable::no, "max over members"},
+      {"/Alarms/LowFusedVoltage", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/HighFusedVoltage", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/FuseBlown", unit::count, writable::no, "max over members"},
+      {"/Alarms/Contactor", unit::count, writable::no, "max over members"},
+      {"/Alarms/BmsCable", unit::count, writable::no, "max over members"},
+      {"/Alarms/StateOfHealth", unit::count, writable::no, "max over members"},
+      {"/Alarms/BatteryTemperatureSensor", unit::count, writable::no,
+       "max over members"},
+      // History (product.md 2.1).
+      {"/History/ChargedEnergy", unit::kwh, writable::no, "sum"},
+      {"/History/DischargedEnergy", unit::kwh, writable::no, "sum"},
+      {"/History/TotalAhDrawn", unit::amphour, writable::no, "sum"},
+      {"/History/MinimumVoltage", unit::volt, writable::no, "min"},
+      {"/History/MaximumVoltage", unit::volt, writable::no, "max"},
+      {"/History/MinimumCellVoltage", unit::cell_volt, writable::no, "min"},
+      {"/History/MaximumCellVoltage", unit::cell_volt, writable::no, "max"},
+      {"/History/MinimumTemperature", unit::celsius, writable::no, "min"},
+      {"/History/MaximumTemperature", unit::celsius, writable::no, "max"},
+      {"/History/ChargeCycles", unit::count, writable::no,
+       "capacity-weighted mean"},
+      {"/History/FullDischarges", unit::count, writable::no,
+       "capacity-weighted mean"},
+      // Roster and diagnostics (product.md 2.5).
       {"/System/NrOfBatteries", unit::count, writable::no,
        "number of online members"},
       {"/System/Batteries", unit::text, writable::no,
        "JSON list of member service names"},
+      {"/System/BatteriesParallel", unit::count, writable::no,
+       "number of online members"},
+      {"/System/BatteriesSeries", unit::count, writable::no,
+       "1 for a parallel bank"},
+      {"/System/InternalResistances", unit::text, writable::no,
+       "JSON list aligned with /System/Batteries: estimated R in ohm or null"},
+      {"/System/EMFs", unit::text, writable::no,
+       "JSON list aligned with /System/Batteries: V - I x R in V or null"},
+      {"/System/LimitExplanation", unit::text, writable::no,
+       "JSON: why CCL and DCL are what they are (see below)"},
   };
   return table;
 }

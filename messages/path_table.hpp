@@ -12,6 +12,7 @@ namespace ba {
 
 enum class unit : uint8_t {
   volt,
+  cell_volt, ///< V, to the millivolt: cell spreads are a few mV
   amp,
   amp_limit, ///< A, rounded down (charge limits must never round up)
   watt,

@@ -165,7 +165,7 @@ CAF_TEST(a source that leaves the bus is dropped from the bank) {
          from(src).to(aggregator).with(member_removed{bat_a}));
   expect((publish_values), from(aggregator).to(publisher));
   auto& st = deref<caf::stateful_actor<aggregator_state>>(aggregator).state;
-  CAF_CHECK_EQUAL(st.members.size(), 0u);
+  CAF_CHECK_EQUAL(st.sources.size(), 0u);
   CAF_CHECK_EQUAL(st.last_output["/System/NrOfBatteries"], value::integer(0));
   CAF_CHECK(!st.last_output["/Dc/0/Voltage"].valid());
 }

@@ -28,7 +28,14 @@ class fake_bus : public bus_port {
     value val;
   };
 
+  struct path_watch_call {
+    std::string service;
+    caf::actor sink;
+    std::vector<std::string> paths;
+  };
+
   std::vector<watch_call> watches;
+  std::vector<path_watch_call> path_watches;
   std::vector<std::string> unwatches;
   std::vector<export_spec> exports;
   std::vector<update_call> updates;
@@ -38,6 +45,10 @@ class fake_bus : public bus_port {
 
   void watch(const std::string& service, caf::actor sink, bool scan) override {
     watches.push_back({service, std::move(sink), scan});
+  }
+  void watch_paths(const std::string& service, caf::actor sink,
+                   std::vector<std::string> paths) override {
+    path_watches.push_back({service, std::move(sink), std::move(paths)});
   }
   void unwatch(const std::string& service, caf::actor_addr) override {
     unwatches.push_back(service);

@@ -6,14 +6,28 @@
 #include <string>
 
 #include "actors/aggregator.hpp"
-#include "actors/discovery.hpp"
 #include "actors/health.hpp"
 #include "actors/publisher.hpp"
+#include "actors/roles.hpp"
 #include "actors/settings.hpp"
 
 using namespace ba;
 
 namespace {
+
+/// compute_bank over `members`, all online, with the given config.
+value_map bank(const std::map<std::string, value_map>& members,
+               const config& cfg) {
+  std::map<std::string, bank_source> sources;
+  for (auto& [service, values] : members)
+    sources[service].values = values;
+  bank_input in;
+  for (auto& [service, src] : sources)
+    if (member_online(src.values))
+      in.members.emplace(service, &src);
+  bank_memory mem;
+  return compute_bank(in, cfg, mem, nullptr);
+}
 
 value_map pack(double v, double i, double soc, double cap) {
   return {{"/Dc/0/Voltage", value::real(v)},
@@ -33,7 +47,7 @@ CAF_TEST(the bank counts online members only) {
   };
   members["com.victronenergy.battery.c"]["/Connected"] = value::integer(0);
   config cfg;
-  auto out = compute_bank(members, cfg);
+  auto out = bank(members, cfg);
   CAF_CHECK_EQUAL(out["/Dc/0/Voltage"], value::real(52.5));
   CAF_CHECK_EQUAL(out["/Dc/0/Current"], value::real(30));
   CAF_CHECK_EQUAL(out["/Soc"], value::real(60));
@@ -45,7 +59,7 @@ CAF_TEST(the bank counts online members only) {
 }
 
 CAF_TEST(an empty bank is invalid and never zero) {
-  auto out = compute_bank({}, config{});
+  auto out = bank({}, config{});
   for (auto* p : {"/Dc/0/Voltage", "/Dc/0/Current", "/Dc/0/Power", "/Soc",
                   "/Soh", "/Capacity", "/InstalledCapacity", "/TimeToGo",
                   "/ConsumedAmphours", "/Dc/0/Temperature"}) {
@@ -64,7 +78,7 @@ CAF_TEST(config capacity and socMethod reach the rules) {
   config cfg;
   cfg.capacity = 500;
   cfg.soc = soc_method::min;
-  auto out = compute_bank(members, cfg);
+  auto out = bank(members, cfg);
   CAF_CHECK_EQUAL(out["/InstalledCapacity"], value::real(500));
   CAF_CHECK_EQUAL(out["/Soc"], value::real(50));
 }
@@ -81,19 +95,53 @@ CAF_TEST(roles match exact names only) {
   config cfg;
   cfg.excluded_services = {"com.victronenergy.battery.ttyUSB1"};
   std::set<std::string> own{"com.victronenergy.battery.aggregator"};
-  CAF_CHECK(role_of("com.victronenergy.battery.ttyUSB1", cfg, own)
-            == source_role::excluded);
+  auto role = [&](const char* service, const char* name = "") {
+    return classify(service, name, cfg, own).role;
+  };
+  CAF_CHECK(role("com.victronenergy.battery.ttyUSB1") == source_role::excluded);
   // The Python add-on matched prefixes: ttyUSB10 was excluded too.
-  CAF_CHECK(role_of("com.victronenergy.battery.ttyUSB10", cfg, own)
+  CAF_CHECK(role("com.victronenergy.battery.ttyUSB10") == source_role::member);
+  CAF_CHECK(role("com.victronenergy.battery.aggregator") == source_role::own);
+  CAF_CHECK(role("com.victronenergy.battery.aggregator2")
             == source_role::member);
-  CAF_CHECK(role_of("com.victronenergy.battery.aggregator", cfg, own)
-            == source_role::own);
-  CAF_CHECK(role_of("com.victronenergy.battery.aggregator2", cfg, own)
+  CAF_CHECK(role("com.victronenergy.solarcharger.ttyO1") == source_role::other);
+  CAF_CHECK(role("com.victronenergy.batteryx") == source_role::other);
+}
+
+CAF_TEST(name aliases follow the custom name) {
+  config cfg;
+  cfg.primary_services = {source_ref{"name:Shunt", {"/Soc"}, false}};
+  cfg.excluded_services = {"name:Spare"};
+  std::set<std::string> own;
+  auto cls = [&](const char* service, const char* name) {
+    return classify(service, name, cfg, own);
+  };
+  CAF_CHECK(cls("com.victronenergy.battery.ttyUSB3", "Shunt").role
+            == source_role::primary);
+  CAF_CHECK(cls("com.victronenergy.battery.ttyUSB4", "Shunt").role
+            == source_role::primary);
+  CAF_CHECK(cls("com.victronenergy.battery.ttyUSB3", "Pack 1").role
             == source_role::member);
-  CAF_CHECK(role_of("com.victronenergy.solarcharger.ttyO1", cfg, own)
-            == source_role::other);
-  CAF_CHECK(role_of("com.victronenergy.batteryx", cfg, own)
-            == source_role::other);
+  CAF_CHECK(cls("com.victronenergy.battery.ttyUSB3", "").role
+            == source_role::member);
+  CAF_CHECK(cls("com.victronenergy.battery.ttyUSB5", "Spare").role
+            == source_role::excluded);
+  CAF_CHECK(!names_source("name:", "com.victronenergy.battery.x", ""));
+}
+
+CAF_TEST(primary and auxiliary win over excluded) {
+  config cfg;
+  cfg.primary_services = {source_ref{"com.victronenergy.battery.a", {}, true}};
+  cfg.auxiliary_services
+      = {source_ref{"com.victronenergy.battery.b", {}, true}};
+  cfg.excluded_services
+      = {"com.victronenergy.battery.a", "com.victronenergy.battery.b"};
+  std::set<std::string> own;
+  CAF_CHECK(classify("com.victronenergy.battery.a", "", cfg, own).role
+            == source_role::primary);
+  auto b = classify("com.victronenergy.battery.b", "", cfg, own);
+  CAF_CHECK(b.role == source_role::auxiliary);
+  CAF_CHECK_EQUAL(b.index, 0u);
 }
 
 CAF_TEST(class and instance parsing) {

@@ -1,0 +1,269 @@
+#include "actors/bank.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/bank_rules.hpp"
+#include "actors/cvl.hpp"
+#include "actors/parallel_rules.hpp"
+#include "actors/role_merge.hpp"
+
+namespace ba {
+
+namespace {
+
+const char* method_name(ratio_method m) {
+  switch (m) {
+    case ratio_method::count:
+      return "count";
+    case ratio_method::ir:
+      return "ir";
+    default:
+      return "capacity";
+  }
+}
+
+bool has_valid(const value_map& v, const char* path) {
+  auto i = v.find(path);
+  return i != v.end() && i->second.num();
+}
+
+/// Step 5 of product.md 2.3: shrink k for a member measured above its own
+/// limit; let it recover every 10 s while it is back under; reset all of
+/// them when the contributing set changes. A member stays over its limit
+/// for a while after the bank limit drops (chargers ramp down), so one
+/// measurement counts per 10 s tick, not every signal: otherwise k would
+/// fall to its floor within a second.
+void update_corrections(
+    limit_kind kind, const limit_result& res,
+    std::vector<std::string>& last_set, std::map<std::string, double>& ks,
+    std::map<std::string, caf::actor_clock::time_point>& measured,
+    const std::map<std::string, const bank_source*>& members,
+    int recovery_ticks, caf::actor_clock::time_point now) {
+  auto tick
+      = std::chrono::seconds(static_cast<int64_t>(correction_tick_seconds));
+  auto set = contributing_set(res);
+  if (set != last_set) {
+    ks.clear();
+    measured.clear();
+    last_set = set;
+  }
+  for (auto& m : res.members) {
+    if (!m.contributes)
+      continue;
+    auto& k = ks.emplace(m.service, 1.0).first->second;
+    auto src = members.find(m.service);
+    auto limit = m.own_limit.num();
+    if (src == members.end() || !limit)
+      continue;
+    auto cur = src->second->values.find("/Dc/0/Current");
+    auto i = cur == src->second->values.end() ? caf::none : cur->second.num();
+    if (!i)
+      continue;
+    auto towards = current_towards(kind, *i);
+    if (towards > *limit) {
+      auto last = measured.find(m.service);
+      if (last == measured.end() || now - last->second >= tick) {
+        k = correction_after_measurement(k, *limit, *i);
+        measured[m.service] = now;
+      }
+    } else
+      for (int t = 0; t < recovery_ticks; ++t)
+        k = correction_after_recovery_tick(k);
+  }
+}
+
+std::vector<limit_member>
+limit_members(const std::map<std::string, const bank_source*>& members,
+              const std::map<std::string, double>& ks, bank_memory& mem,
+              const config& cfg) {
+  std::vector<limit_member> result;
+  for (auto& [service, src] : members) {
+    limit_member m;
+    m.service = service;
+    m.values = &src->values;
+    if (cfg.ratio == ratio_method::ir) {
+      auto i = mem.ir.find(service);
+      if (i != mem.ir.end())
+        m.resistance = i->second.resistance();
+    }
+    auto k = ks.find(service);
+    if (k != ks.end())
+      m.correction = k->second;
+    result.push_back(std::move(m));
+  }
+  return result;
+}
+
+} // namespace
+
+std::string explain_limits(const limit_result& ccl, const value& ccl_out,
+                           const limit_result& dcl, const value& dcl_out,
+                           const bank_input& in) {
+  auto one = [&](const limit_result& r, const value& out) {
+    nlohmann::json j;
+    j["limit"] = out.num() ? nlohmann::json(*out.num()) : nlohmann::json();
+    j["method"] = method_name(r.method_used);
+    auto members = nlohmann::json::array();
+    for (auto& m : r.members) {
+      nlohmann::json e;
+      e["service"] = m.service;
+      e["state"] = "online";
+      e["contributes"] = m.contributes;
+      e["limiting"] = m.limiting;
+      e["ownLimit"] = m.own_limit.num() ? nlohmann::json(*m.own_limit.num())
+                                        : nlohmann::json();
+      // Rounded so that the explanation does not change with every
+      // floating-point wobble.
+      e["ratio"] = std::round(m.ratio * 1000) / 1000;
+      e["correction"] = std::round(m.correction * 1000) / 1000;
+      e["estimate"] = std::round(m.estimate * 10) / 10;
+      if (!m.reason.empty())
+        e["reason"] = m.reason;
+      auto src = in.members.find(m.service);
+      if (src != in.members.end())
+        e["age"] = std::chrono::duration_cast<std::chrono::seconds>(
+                       in.now - src->second->last_update)
+                       .count();
+      members.push_back(std::move(e));
+    }
+    j["members"] = std::move(members);
+    return j;
+  };
+  nlohmann::json doc;
+  doc["ccl"] = one(ccl, ccl_out);
+  doc["dcl"] = one(dcl, dcl_out);
+  return doc.dump();
+}
+
+value_map compute_bank(const bank_input& in, const config& cfg,
+                       bank_memory& mem, std::vector<std::string>* warnings) {
+  auto& members = in.members;
+  std::vector<member_view> views;
+  for (auto& [service, src] : members)
+    views.push_back({service, &src->values});
+  auto list = to_member_list(views);
+
+  parallel_options opts;
+  opts.soc = cfg.soc;
+  opts.capacity = cfg.capacity;
+  auto out = aggregate_parallel(list, opts);
+  std::vector<std::string> extra_warnings;
+  for (auto& [path, v] : aggregate_bank_extras(views, &extra_warnings))
+    out[path] = v;
+  std::string cells_warning;
+  for (auto& w : extra_warnings)
+    cells_warning += w;
+  if (cells_warning != mem.cells_warning) {
+    mem.cells_warning = cells_warning;
+    if (warnings && !cells_warning.empty())
+      warnings->push_back(cells_warning);
+  }
+
+  // Internal resistance: every (V, I) seen; the estimator keeps only pairs
+  // whose voltage moved enough.
+  for (auto& [service, src] : members) {
+    auto v = src->values.find("/Dc/0/Voltage");
+    auto i = src->values.find("/Dc/0/Current");
+    if (v == src->values.end() || i == src->values.end())
+      continue;
+    auto vv = v->second.num();
+    auto ii = i->second.num();
+    if (vv && ii)
+      mem.ir.emplace(service, ir_estimator{cfg.ir}).first->second.add(*vv, *ii);
+  }
+
+  // Limits (product.md 2.3, 2.4).
+  for (auto& [service, src] : members) {
+    mem.ccl_ever
+        = mem.ccl_ever || has_valid(src->values, "/Info/MaxChargeCurrent");
+    mem.dcl_ever
+        = mem.dcl_ever || has_valid(src->values, "/Info/MaxDischargeCurrent");
+  }
+  int ticks = 0;
+  if (!mem.recovery_started) {
+    mem.recovery_started = true;
+    mem.last_recovery = in.now;
+  } else {
+    auto tick
+        = std::chrono::seconds(static_cast<int64_t>(correction_tick_seconds));
+    while (in.now - mem.last_recovery >= tick) {
+      mem.last_recovery += tick;
+      ++ticks;
+    }
+  }
+  auto ccl = compute_current_limit(
+      limit_members(members, mem.k_charge, mem, cfg), limit_kind::charge,
+      cfg.ratio, mem.ccl_ever, false);
+  auto dcl = compute_current_limit(
+      limit_members(members, mem.k_discharge, mem, cfg), limit_kind::discharge,
+      cfg.ratio, mem.dcl_ever, false);
+  update_corrections(limit_kind::charge, ccl, mem.ccl_set, mem.k_charge,
+                     mem.measured_charge, members, ticks, in.now);
+  update_corrections(limit_kind::discharge, dcl, mem.dcl_set, mem.k_discharge,
+                     mem.measured_discharge, members, ticks, in.now);
+  auto ccl_out = apply_ccl_mode(ccl.limit, cfg.ccl, in.dvcc.on,
+                                in.dvcc.max_charge_current);
+  out["/Info/MaxChargeCurrent"] = ccl_out;
+  out["/Info/MaxDischargeCurrent"] = dcl.limit;
+  auto balancing = out["/Balancing"].num();
+  auto mode = out["/Info/ChargeMode"];
+  out["/Info/MaxChargeVoltage"]
+      = compute_cvl(list, cfg.cvl, balancing && *balancing != 0,
+                    mode.kind == value_kind::text ? mode.str : std::string{},
+                    in.dvcc.on, in.dvcc.max_charge_voltage);
+
+  // Diagnostics (product.md 2.5), aligned with /System/Batteries.
+  auto names = nlohmann::json::array();
+  auto rs = nlohmann::json::array();
+  auto emfs = nlohmann::json::array();
+  for (auto& [service, src] : members) {
+    names.push_back(service);
+    auto est = mem.ir.find(service);
+    auto r = est == mem.ir.end() ? caf::none : est->second.resistance();
+    auto v = src->values.find("/Dc/0/Voltage");
+    auto i = src->values.find("/Dc/0/Current");
+    auto vv = v == src->values.end() ? caf::none : v->second.num();
+    auto ii = i == src->values.end() ? caf::none : i->second.num();
+    if (r) {
+      rs.push_back(std::round(*r * 1e5) / 1e5);
+      if (vv && ii)
+        emfs.push_back(std::round(emf_of(*vv, *ii, *r) * 1000) / 1000);
+      else
+        emfs.push_back(nullptr);
+    } else {
+      rs.push_back(nullptr);
+      emfs.push_back(nullptr);
+    }
+  }
+  auto n = static_cast<int64_t>(members.size());
+  out["/System/NrOfBatteries"] = value::integer(n);
+  out["/System/BatteriesParallel"] = value::integer(n);
+  out["/System/BatteriesSeries"] = value::integer(1);
+  out["/System/Batteries"] = value::text(names.dump());
+  out["/System/InternalResistances"] = value::text(rs.dump());
+  out["/System/EMFs"] = value::text(emfs.dump());
+  out["/System/LimitExplanation"]
+      = value::text(explain_limits(ccl, ccl_out, dcl, dcl.limit, in));
+
+  // Primary and auxiliary sources (product.md 2.2), after everything else.
+  if (cfg.primary_services.empty() && cfg.auxiliary_services.empty())
+    return out;
+  std::vector<role_source> primaries;
+  for (size_t i = 0; i < cfg.primary_services.size(); ++i) {
+    auto p = in.primaries.find(i);
+    primaries.push_back({&cfg.primary_services[i],
+                         p == in.primaries.end() ? nullptr : p->second});
+  }
+  std::vector<role_source> auxiliaries;
+  for (size_t i = 0; i < cfg.auxiliary_services.size(); ++i) {
+    auto a = in.auxiliaries.find(i);
+    auxiliaries.push_back({&cfg.auxiliary_services[i],
+                           a == in.auxiliaries.end() ? nullptr : a->second});
+  }
+  return merge_roles(out, primaries, auxiliaries);
+}
+
+} // namespace ba

@@ -1,0 +1,70 @@
+#pragma once
+
+// The main bank's whole computation (product.md section 2): the parallel
+// rules, the extra rows, the charge limits, the diagnostics and the
+// primary/auxiliary merge, over the sources the aggregator holds. Pure but
+// for `bank_memory`, the few things that must persist between two updates
+// (internal-resistance fits, over-current corrections, "a limit was seen").
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/actor_clock.hpp>
+
+#include "actors/current_limits.hpp"
+#include "actors/ir_estimate.hpp"
+#include "messages/config.hpp"
+#include "messages/messages.hpp"
+#include "messages/value.hpp"
+
+namespace ba {
+
+/// One source as the aggregator holds it.
+struct bank_source {
+  value_map values;
+  /// When its last update arrived (for the data age in the explanation).
+  caf::actor_clock::time_point last_update;
+};
+
+/// Persists between computations.
+struct bank_memory {
+  std::map<std::string, ir_estimator> ir;
+  std::map<std::string, double> k_charge;
+  std::map<std::string, double> k_discharge;
+  /// When a member's over-current last shrank its k (once per tick).
+  std::map<std::string, caf::actor_clock::time_point> measured_charge;
+  std::map<std::string, caf::actor_clock::time_point> measured_discharge;
+  std::vector<std::string> ccl_set;
+  std::vector<std::string> dcl_set;
+  caf::actor_clock::time_point last_recovery;
+  bool recovery_started = false;
+  bool ccl_ever = false;
+  bool dcl_ever = false;
+  /// The last "members disagree" warning, so it is logged once, not at the
+  /// update rate.
+  std::string cells_warning;
+};
+
+struct bank_input {
+  /// Members that count (online), by service name; owned by the caller.
+  std::map<std::string, const bank_source*> members;
+  /// Primary and auxiliary sources on the bus, by their index in the config
+  /// lists (a source absent from the map is not on the bus).
+  std::map<size_t, const value_map*> primaries;
+  std::map<size_t, const value_map*> auxiliaries;
+  dvcc_state dvcc;
+  caf::actor_clock::time_point now;
+};
+
+/// Everything the bank publishes except identity paths. `warnings` receives
+/// new warnings (each once).
+value_map compute_bank(const bank_input& in, const config& cfg,
+                       bank_memory& mem, std::vector<std::string>* warnings);
+
+/// The published explanation of CCL and DCL (product.md 2.5), as JSON text.
+std::string explain_limits(const limit_result& ccl, const value& ccl_out,
+                           const limit_result& dcl, const value& dcl_out,
+                           const bank_input& in);
+
+} // namespace ba

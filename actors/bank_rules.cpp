@@ -1,0 +1,396 @@
+#include "actors/bank_rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+#include "messages/config.hpp"
+
+namespace ba {
+
+namespace {
+
+constexpr char installed_capacity_path[] = "/InstalledCapacity";
+constexpr char custom_name_path[] = "/CustomName";
+constexpr char charge_mode_path[] = "/Info/ChargeMode";
+constexpr char cells_per_battery_path[] = "/System/NrOfCellsPerBattery";
+
+/// The finite number at `path` of one member; nothing when the path is
+/// missing, invalid, text, NaN or infinite. Every rule reads through this, so
+/// bad input is skipped in one place (as in parallel_rules.cpp).
+caf::optional<double> get(const value_map* m, const std::string& path) {
+  if (m == nullptr)
+    return caf::none;
+  auto i = m->find(path);
+  if (i == m->end())
+    return caf::none;
+  return i->second.num();
+}
+
+/// The text at `path`, or nullptr when the member has no text there.
+const std::string* get_text(const value_map* m, const std::string& path) {
+  if (m == nullptr)
+    return nullptr;
+  auto i = m->find(path);
+  if (i == m->end() || i->second.kind != value_kind::text)
+    return nullptr;
+  return &i->second.str;
+}
+
+bool blank(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+/// Counts, flags and alarms go out as integers (product.md section 7).
+/// llround, not a cast: a member publishing a huge value must not make the
+/// conversion undefined.
+value as_integer(double x) {
+  return value::integer(static_cast<int64_t>(std::llround(x)));
+}
+
+/// A capacity counts only when finite and positive: a BMS publishing 0 Ah
+/// (not yet configured) must neither weight a mean nor divide by zero.
+caf::optional<double> get_capacity(const value_map* m) {
+  auto c = get(m, installed_capacity_path);
+  if (c && *c > 0)
+    return c;
+  return caf::none;
+}
+
+/// Index of the member holding the extreme of `path` (the first one on a
+/// tie), or -1 when no member has a valid value. `better(x, y)` is true when
+/// x beats y. A plain index and flag rather than caf::optional: g++ 12 at
+/// -O2 reports a false maybe-uninitialized on the optional's payload.
+template <class Better>
+long extreme_index(const member_list& ms, const std::string& path,
+                   Better better, double* result) {
+  long found = -1;
+  for (size_t k = 0; k < ms.size(); ++k)
+    if (auto x = get(ms[k], path))
+      if (found < 0 || better(*x, *result)) {
+        *result = *x;
+        found = static_cast<long>(k);
+      }
+  return found;
+}
+
+bool less(double x, double y) {
+  return x < y;
+}
+
+bool greater(double x, double y) {
+  return x > y;
+}
+
+std::string number_text(double x) {
+  char buf[64];
+  if (x == std::floor(x) && std::abs(x) < 1e15)
+    snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(x));
+  else
+    snprintf(buf, sizeof(buf), "%g", x);
+  return buf;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+} // namespace
+
+member_list to_member_list(const std::vector<member_view>& ms) {
+  member_list out;
+  out.reserve(ms.size());
+  for (auto& m : ms)
+    out.push_back(m.values);
+  return out;
+}
+
+std::string member_label(const std::string& service, const value_map& values) {
+  // A user who named a battery wants to read that name in the GUI; a blank
+  // name would only produce an id with leading spaces.
+  if (auto name = get_text(&values, custom_name_path))
+    if (!blank(*name))
+      return *name;
+  return service_suffix(service);
+}
+
+// -- generic reductions -------------------------------------------------------
+
+value flag_or(const member_list& ms, const std::string& path) {
+  // One member allowing something (charging, balancing) is enough for the
+  // bank to allow it: the limits (section 2.3) take the members that refuse
+  // out of the share instead of blocking the whole bank.
+  bool any = false;
+  for (auto m : ms)
+    if (auto x = get(m, path)) {
+      if (*x != 0)
+        return value::integer(1);
+      any = true;
+    }
+  return any ? value::integer(0) : value::invalid();
+}
+
+value min_over(const member_list& ms, const std::string& path) {
+  double result = 0;
+  return extreme_index(ms, path, less, &result) >= 0 ? value::real(result)
+                                                     : value::invalid();
+}
+
+value max_over(const member_list& ms, const std::string& path) {
+  double result = 0;
+  return extreme_index(ms, path, greater, &result) >= 0 ? value::real(result)
+                                                        : value::invalid();
+}
+
+value sum_over(const member_list& ms, const std::string& path) {
+  double sum = 0;
+  bool any = false;
+  for (auto m : ms)
+    if (auto x = get(m, path)) {
+      sum += *x;
+      any = true;
+    }
+  return any ? value::real(sum) : value::invalid();
+}
+
+value count_sum(const member_list& ms, const std::string& path) {
+  auto s = sum_over(ms, path);
+  return s.valid() ? as_integer(s.number) : s;
+}
+
+value capacity_weighted_mean(const member_list& ms, const std::string& path) {
+  // Same reasoning as /Soc in parallel_rules.cpp (whose helper is private
+  // there): a big member's history counts more than a small one's, and when
+  // a weight is unknown a plain mean beats dropping that member.
+  double weighted = 0;
+  double weights = 0;
+  double sum = 0;
+  size_t n = 0;
+  bool all_have_capacity = true;
+  for (auto m : ms) {
+    auto x = get(m, path);
+    if (!x)
+      continue;
+    sum += *x;
+    ++n;
+    if (auto c = get_capacity(m)) {
+      weighted += *x * *c;
+      weights += *c;
+    } else {
+      all_have_capacity = false;
+    }
+  }
+  if (n == 0)
+    return value::invalid();
+  if (!all_have_capacity || weights <= 0)
+    return value::real(sum / static_cast<double>(n));
+  return value::real(weighted / weights);
+}
+
+// -- rows of section 2.1 ------------------------------------------------------
+
+value charge_mode(const member_list& ms) {
+  // The Python add-on's rule, kept so that users' dashboards keep showing the
+  // same words. "Transition" marks a bank whose members are in different
+  // stages.
+  std::vector<std::string> modes;
+  for (auto m : ms)
+    if (auto s = get_text(m, charge_mode_path))
+      if (!blank(*s))
+        modes.push_back(lower(*s));
+  if (modes.empty())
+    return value::invalid();
+  auto count = [&](const char* word) {
+    return std::count_if(modes.begin(), modes.end(), [&](const std::string& s) {
+      return s.find(word) != std::string::npos;
+    });
+  };
+  auto n = static_cast<long>(modes.size());
+  struct stage {
+    const char* word;
+    const char* all;
+    const char* some;
+  };
+  static const stage stages[] = {
+      {"float", "Float", "Float Transition"},
+      {"absorption", "Absorption", "Absorption Transition"},
+      {"bulk", "Bulk", "Bulk Transition"},
+  };
+  for (auto& st : stages) {
+    auto k = count(st.word);
+    if (k == n)
+      return value::text(st.all);
+    if (k > 0)
+      return value::text(st.some);
+  }
+  return value::text("Charging");
+}
+
+value_map cell_extremes(const std::vector<member_view>& ms) {
+  struct extreme {
+    const char* value_path;
+    const char* id_path;
+    bool (*better)(double, double);
+  };
+  // The GUI and VRM show where the weakest cell sits; a bare cell id from one
+  // of several members would be meaningless, so the member's label leads.
+  // Computed from scratch on every call: an id that changes while the value
+  // stays the same is picked up too (the Python add-on missed that).
+  static const extreme extremes[] = {
+      {"/System/MinCellVoltage", "/System/MinVoltageCellId", less},
+      {"/System/MaxCellVoltage", "/System/MaxVoltageCellId", greater},
+      {"/System/MinCellTemperature", "/System/MinTemperatureCellId", less},
+      {"/System/MaxCellTemperature", "/System/MaxTemperatureCellId", greater},
+  };
+  auto list = to_member_list(ms);
+  value_map out;
+  for (auto& e : extremes) {
+    double result = 0;
+    auto k = extreme_index(list, e.value_path, e.better, &result);
+    if (k < 0) {
+      out[e.value_path] = value::invalid();
+      out[e.id_path] = value::invalid();
+      continue;
+    }
+    auto& holder = ms[static_cast<size_t>(k)];
+    out[e.value_path] = value::real(result);
+    auto label = member_label(holder.service, *holder.values);
+    auto id = get_text(holder.values, e.id_path);
+    out[e.id_path]
+        = value::text(id != nullptr && !blank(*id) ? label + " " + *id : label);
+  }
+  return out;
+}
+
+value cells_per_battery(const std::vector<member_view>& ms,
+                        std::string* warning) {
+  // Members with different cell counts cannot be described by one number;
+  // publishing either would mislead whoever derives cell voltages from it.
+  bool any = false;
+  bool agree = true;
+  double common = 0;
+  std::string detail;
+  for (auto& m : ms)
+    if (auto x = get(m.values, cells_per_battery_path)) {
+      if (!any)
+        common = *x;
+      else if (*x != common)
+        agree = false;
+      any = true;
+      detail
+          += (detail.empty() ? "" : ", ") + m.service + " = " + number_text(*x);
+    }
+  if (warning != nullptr)
+    warning->clear();
+  if (!any)
+    return value::invalid();
+  if (!agree) {
+    if (warning != nullptr)
+      *warning = std::string{"members disagree on "} + cells_per_battery_path
+                 + " (" + detail + "): publishing it invalid";
+    return value::invalid();
+  }
+  return as_integer(common);
+}
+
+const std::vector<std::string>& standard_alarms() {
+  // venus-dbus.md 4.3, in its order.
+  static const std::vector<std::string> alarms{
+      "/Alarms/Alarm",
+      "/Alarms/LowVoltage",
+      "/Alarms/HighVoltage",
+      "/Alarms/HighCellVoltage",
+      "/Alarms/LowCellVoltage",
+      "/Alarms/LowStarterVoltage",
+      "/Alarms/HighStarterVoltage",
+      "/Alarms/LowSoc",
+      "/Alarms/HighChargeCurrent",
+      "/Alarms/HighDischargeCurrent",
+      "/Alarms/HighCurrent",
+      "/Alarms/CellImbalance",
+      "/Alarms/InternalFailure",
+      "/Alarms/HighChargeTemperature",
+      "/Alarms/LowChargeTemperature",
+      "/Alarms/LowTemperature",
+      "/Alarms/HighTemperature",
+      "/Alarms/HighInternalTemperature",
+      "/Alarms/MidVoltage",
+      "/Alarms/LowFusedVoltage",
+      "/Alarms/HighFusedVoltage",
+      "/Alarms/FuseBlown",
+      "/Alarms/Contactor",
+      "/Alarms/BmsCable",
+      "/Alarms/StateOfHealth",
+      "/Alarms/BatteryTemperatureSensor",
+  };
+  return alarms;
+}
+
+value_map aggregate_alarms(const member_list& ms) {
+  // The worst member state is the bank's state. An alarm no member knows
+  // stays absent: the GUI shows a row for every valid alarm, and a row for
+  // something nobody measures would claim "OK" without grounds.
+  value_map out;
+  for (auto& path : standard_alarms()) {
+    bool present = std::any_of(ms.begin(), ms.end(), [&](const value_map* m) {
+      return m != nullptr && m->count(path) > 0;
+    });
+    if (!present)
+      continue;
+    auto x = max_over(ms, path);
+    out[path] = x.valid() ? as_integer(x.number) : value::invalid();
+  }
+  return out;
+}
+
+value_map aggregate_history(const member_list& ms) {
+  value_map out;
+  // Energy and charge drawn add up across parallel members.
+  for (auto* path : {"/History/ChargedEnergy", "/History/DischargedEnergy",
+                     "/History/TotalAhDrawn"})
+    out[path] = sum_over(ms, path);
+  // The bank has seen the lowest / highest any member has seen.
+  for (auto* path : {"/History/MinimumVoltage", "/History/MinimumCellVoltage",
+                     "/History/MinimumTemperature"})
+    out[path] = min_over(ms, path);
+  for (auto* path : {"/History/MaximumVoltage", "/History/MaximumCellVoltage",
+                     "/History/MaximumTemperature"})
+    out[path] = max_over(ms, path);
+  // Cycles describe wear of the bank's charge: a big member counts more.
+  for (auto* path : {"/History/ChargeCycles", "/History/FullDischarges"})
+    out[path] = capacity_weighted_mean(ms, path);
+  return out;
+}
+
+value_map aggregate_bank_extras(const std::vector<member_view>& ms,
+                                std::vector<std::string>* warnings) {
+  auto list = to_member_list(ms);
+  value_map out;
+  for (auto* path : {"/Balancing", "/Io/AllowToBalance", "/Io/AllowToCharge",
+                     "/Io/AllowToDischarge", "/Info/ChargeRequest"})
+    out[path] = flag_or(list, path);
+  out["/Info/BatteryLowVoltage"] = max_over(list, "/Info/BatteryLowVoltage");
+  out[charge_mode_path] = charge_mode(list);
+  for (auto& [path, v] : cell_extremes(ms))
+    out[path] = v;
+  for (auto* path : {"/System/NrOfModulesOnline", "/System/NrOfModulesOffline",
+                     "/System/NrOfModulesBlockingCharge",
+                     "/System/NrOfModulesBlockingDischarge"})
+    out[path] = count_sum(list, path);
+  std::string warning;
+  out[cells_per_battery_path] = cells_per_battery(ms, &warning);
+  if (!warning.empty() && warnings != nullptr)
+    warnings->push_back(std::move(warning));
+  for (auto& [path, v] : aggregate_alarms(list))
+    out[path] = v;
+  for (auto& [path, v] : aggregate_history(list))
+    out[path] = v;
+  return out;
+}
+
+} // namespace ba

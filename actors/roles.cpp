@@ -1,0 +1,39 @@
+#include "actors/roles.hpp"
+
+namespace ba {
+
+namespace {
+
+constexpr const char* battery_prefix = "com.victronenergy.battery.";
+constexpr const char* alias_prefix = "name:";
+
+} // namespace
+
+bool names_source(const std::string& entry, const std::string& service,
+                  const std::string& custom_name) {
+  if (entry.compare(0, 5, alias_prefix) == 0)
+    return !custom_name.empty()
+           && entry.compare(5, std::string::npos, custom_name) == 0;
+  return entry == service;
+}
+
+source_class classify(const std::string& service,
+                      const std::string& custom_name, const config& cfg,
+                      const std::set<std::string>& own_services) {
+  if (service.compare(0, 26, battery_prefix) != 0)
+    return {source_role::other, 0};
+  if (own_services.count(service) != 0)
+    return {source_role::own, 0};
+  for (size_t i = 0; i < cfg.primary_services.size(); ++i)
+    if (names_source(cfg.primary_services[i].name, service, custom_name))
+      return {source_role::primary, i};
+  for (size_t i = 0; i < cfg.auxiliary_services.size(); ++i)
+    if (names_source(cfg.auxiliary_services[i].name, service, custom_name))
+      return {source_role::auxiliary, i};
+  for (auto& e : cfg.excluded_services)
+    if (names_source(e, service, custom_name))
+      return {source_role::excluded, 0};
+  return {source_role::member, 0};
+}
+
+} // namespace ba
