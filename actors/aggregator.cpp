@@ -1,23 +1,45 @@
 #include "actors/aggregator.hpp"
 
+#include <chrono>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
 #include "actors/lifecycle.hpp"
 #include "actors/role_merge.hpp"
 #include "messages/log.hpp"
 
 namespace ba {
 
-bool member_online(const value_map& values) {
-  auto i = values.find("/Connected");
-  if (i == values.end())
-    return true;
-  auto x = i->second.num();
-  return !x || *x != 0;
+bool counts(const tracked_source& t) {
+  return t.has_status && (t.status == member_status::online || !t.expired);
 }
 
 std::string custom_name_of(const value_map& values) {
   auto i = values.find("/CustomName");
   return i != values.end() && i->second.kind == value_kind::text ? i->second.str
                                                                  : "";
+}
+
+void apply_roster(const std::set<std::string>& roster,
+                  const std::set<std::string>& counting, bool startup_done,
+                  value_map& out) {
+  auto missing = nlohmann::json::array();
+  for (auto& name : roster)
+    if (counting.count(name) == 0)
+      missing.push_back(name);
+  out["/System/NrOfBatteriesKnown"]
+      = value::integer(static_cast<int64_t>(roster.size()));
+  out["/System/MissingBatteries"] = value::text(missing.dump());
+  // Only set when the roster says something: otherwise the alarm stays as
+  // the members have it (absent until one publishes it).
+  auto cable = out.find("/Alarms/BmsCable");
+  auto own = cable == out.end() ? caf::none : cable->second.num();
+  if (counting.empty() && (!roster.empty() || startup_done))
+    out["/Alarms/BmsCable"] = value::integer(2);
+  else if (!missing.empty())
+    out["/Alarms/BmsCable"]
+        = value::integer(own && *own > 1 ? static_cast<int64_t>(*own) : 1);
 }
 
 namespace {
@@ -43,9 +65,16 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                config cfg, caf::actor publisher) {
   log_lifecycle(self, "aggregator");
   std::set<std::string> own{cfg.service_name};
+  auto grace = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.reconnect_timeout * 1000));
+  auto is_member = [=](const std::string& service) {
+    auto i = self->state.classes.find(service);
+    return i != self->state.classes.end()
+           && i->second.role == source_role::member;
+  };
   auto classify_source = [=](const std::string& service) {
     auto& st = self->state;
-    auto cls = classify(service, custom_name_of(st.sources[service].values),
+    auto cls = classify(service, custom_name_of(st.sources[service].src.values),
                         cfg, own);
     auto i = st.classes.find(service);
     if (i == st.classes.end() || i->second.role != cls.role
@@ -58,27 +87,49 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     bank_input in;
     in.dvcc = st.dvcc;
     in.now = self->clock().now();
-    for (auto& [service, src] : st.sources) {
+    std::set<std::string> counting;
+    for (auto& [service, t] : st.sources) {
+      if (!counts(t))
+        continue;
       auto& cls = st.classes[service];
       switch (cls.role) {
         case source_role::member:
-          if (member_online(src.values))
-            in.members.emplace(service, &src);
+          in.members.emplace(service, &t.src);
+          counting.insert(service);
           break;
         case source_role::primary:
-          in.primaries.emplace(cls.index, &src.values);
+          in.primaries.emplace(cls.index, &t.src.values);
           break;
         case source_role::auxiliary:
-          in.auxiliaries.emplace(cls.index, &src.values);
+          in.auxiliaries.emplace(cls.index, &t.src.values);
           break;
         default:
           break;
       }
     }
+    auto all_lost = !st.roster.empty() && counting.empty();
+    in.all_members_lost = all_lost;
     std::vector<std::string> warnings;
     auto out = compute_bank(in, cfg, st.memory, &warnings);
     for (auto& w : warnings)
       log(log_level::warning, "aggregator", w);
+    if (all_lost) {
+      // Keep the last CVL so Venus keeps the aggregate as its BMS and
+      // obeys the zero current limits (product.md 2.3).
+      auto last = st.last_output.find("/Info/MaxChargeVoltage");
+      if (last != st.last_output.end())
+        out["/Info/MaxChargeVoltage"] = last->second;
+    }
+    if (all_lost != st.all_lost) {
+      st.all_lost = all_lost;
+      if (all_lost)
+        log(log_level::warning, "aggregator",
+            "all batteries lost: measurements invalid, charge and discharge "
+            "limits 0");
+      else
+        log(log_level::info, "aggregator", "a battery is back");
+    }
+    apply_roster(st.roster, counting, st.startup_done, out);
     // A path once published stays (invalid) when its last source is gone:
     // dropping it silently would leave its old value in every client.
     invalidate_vanished(st.last_output, out);
@@ -87,48 +138,108 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.last_output = out;
     self->send(publisher, publish_values{std::move(out)});
   };
+  self->delayed_send(self,
+                     std::chrono::milliseconds(
+                         static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
+                     startup_atom::value);
   // Publish the empty bank at once: invalid measurements, 0 members.
   recompute();
   return {
       [=](const member_update& u) {
         auto& st = self->state;
         ++st.updates;
-        auto& src = st.sources[u.service];
-        src.last_update = self->clock().now();
-        auto old_name = custom_name_of(src.values);
+        auto& t = st.sources[u.service];
+        t.src.last_update = self->clock().now();
+        auto old_name = custom_name_of(t.src.values);
         if (u.snapshot)
-          src.values = u.values;
+          t.src.values = u.values;
         else
           for (auto& [path, v] : u.values)
-            src.values[path] = v;
+            t.src.values[path] = v;
         // A new source, or a renamed one: `name:` entries follow the name.
         if (st.classes.count(u.service) == 0
-            || custom_name_of(src.values) != old_name)
+            || custom_name_of(t.src.values) != old_name)
           classify_source(u.service);
+        if (counts(t))
+          recompute();
+      },
+      [=](const member_state& ms) {
+        auto& st = self->state;
+        auto i = st.sources.find(ms.service);
+        if (i == st.sources.end()) {
+          // Lost before its first scan: nothing to keep.
+          return;
+        }
+        auto& t = i->second;
+        t.has_status = true;
+        t.status = ms.status;
+        ++t.grace_generation;
+        if (ms.status == member_status::online) {
+          t.expired = false;
+          if (is_member(ms.service))
+            st.roster.insert(ms.service);
+        } else if (grace.count() > 0) {
+          // Its last values keep counting for reconnectTimeout.
+          t.expired = false;
+          self->delayed_send(self, grace, grace_atom::value, ms.service,
+                             t.grace_generation);
+        } else {
+          t.expired = true;
+        }
+        if (ms.status == member_status::lost && t.expired)
+          st.sources.erase(i);
+        recompute();
+      },
+      [=](grace_atom, const std::string& service, uint64_t gen) {
+        auto& st = self->state;
+        auto i = st.sources.find(service);
+        if (i == st.sources.end() || i->second.grace_generation != gen)
+          return;
+        i->second.expired = true;
+        log(log_level::info, "aggregator",
+            service + ": dropped after reconnectTimeout");
+        if (i->second.status == member_status::lost)
+          st.sources.erase(i);
         recompute();
       },
       [=](const member_removed& r) {
+        // The source actor ended without its name leaving (it crashed and
+        // discovery restarts it): forget its values until it is rescanned.
         auto& st = self->state;
-        st.classes.erase(r.service);
         if (st.sources.erase(r.service) > 0)
           recompute();
+      },
+      [=](startup_atom) {
+        self->state.startup_done = true;
+        recompute();
+      },
+      [=](redetect_atom) {
+        auto& st = self->state;
+        st.roster.clear();
+        for (auto& [service, t] : st.sources)
+          if (counts(t) && is_member(service))
+            st.roster.insert(service);
+        log(log_level::info, "aggregator",
+            "roster reset to the " + std::to_string(st.roster.size())
+                + " members online");
+        recompute();
       },
       [=](const dvcc_state& d) {
         self->state.dvcc = d;
         recompute();
       },
+      [=](crash_atom) -> caf::result<void> {
+        // Test hook (BA_TEST_HOOKS): a handler that throws, as a bug would.
+        throw std::runtime_error("test crash requested");
+      },
       [=](summary_atom) {
         auto& st = self->state;
         health_stats s;
         s.component = "aggregator";
-        for (auto& [service, src] : st.sources) {
-          auto i = st.classes.find(service);
-          if (i == st.classes.end() || i->second.role != source_role::member)
-            continue;
-          ++s.members_total;
-          if (member_online(src.values))
+        s.members_total = static_cast<int32_t>(st.roster.size());
+        for (auto& [service, t] : st.sources)
+          if (counts(t) && is_member(service))
             ++s.members_online;
-        }
         s.updates = st.updates;
         return s;
       },

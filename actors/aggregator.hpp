@@ -1,10 +1,10 @@
 #pragma once
 
-// The main bank actor: holds the latest values of every source it is given,
-// classifies them (member, primary, auxiliary, excluded; by name and by
-// /CustomName), and calls compute_bank for the aggregate, which goes to the
-// publisher as a whole (the publisher rounds, diffs and sends only what
-// changed).
+// The main bank actor: holds the latest values and state of every source
+// it is given, classifies them (member, primary, auxiliary, excluded; by
+// name and by /CustomName), keeps the roster (product.md 1.1), and calls
+// compute_bank for the aggregate, which goes to the publisher as a whole
+// (the publisher rounds, diffs and sends only what changed).
 
 #include <map>
 #include <set>
@@ -22,26 +22,47 @@
 
 namespace ba {
 
+struct tracked_source {
+  bank_source src;
+  /// No state reported yet: the source is still being scanned.
+  bool has_status = false;
+  member_status status = member_status::stale;
+  /// Stale or lost for longer than reconnectTimeout: no longer counts.
+  bool expired = false;
+  uint64_t grace_generation = 0;
+};
+
 struct aggregator_state {
   const char* name = "aggregator";
-  std::map<std::string, bank_source> sources;
+  std::map<std::string, tracked_source> sources;
   std::map<std::string, source_class> classes;
+  /// Every member seen since start or since /Redetect.
+  std::set<std::string> roster;
+  bool startup_done = false;
+  bool all_lost = false;
   bank_memory memory;
   value_map last_output;
   uint64_t updates = 0;
   dvcc_state dvcc;
 };
 
-/// A member counts while its /Connected is not 0 (invalid or absent counts
-/// as connected: many drivers never publish it).
-bool member_online(const value_map& values);
+/// A tracked source counts while online, and while stale or lost inside
+/// its grace time.
+bool counts(const tracked_source& t);
 
 /// The /CustomName of a source, or "".
 std::string custom_name_of(const value_map& values);
 
-/// Handles `member_update`, `member_removed`, `dvcc_state`; sends
-/// `publish_values` to `publisher`; answers `summary_atom` with
-/// `health_stats`.
+/// The roster paths (product.md 1.1): NrOfBatteriesKnown, MissingBatteries,
+/// and /Alarms/BmsCable raised to 1 while a roster member is missing and to
+/// 2 when none counts (or none was seen after the start-up wait). Pure.
+void apply_roster(const std::set<std::string>& roster,
+                  const std::set<std::string>& counting, bool startup_done,
+                  value_map& out);
+
+/// Handles `member_update`, `member_state`, `member_removed`, `dvcc_state`,
+/// `redetect_atom`; sends `publish_values` to `publisher`; answers
+/// `summary_atom` with `health_stats`.
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                config cfg, caf::actor publisher);
 

@@ -196,10 +196,10 @@ value_map compute_bank(const bank_input& in, const config& cfg,
   }
   auto ccl = compute_current_limit(
       limit_members(members, mem.k_charge, mem, cfg), limit_kind::charge,
-      cfg.ratio, mem.ccl_ever, false);
+      cfg.ratio, mem.ccl_ever, in.all_members_lost);
   auto dcl = compute_current_limit(
       limit_members(members, mem.k_discharge, mem, cfg), limit_kind::discharge,
-      cfg.ratio, mem.dcl_ever, false);
+      cfg.ratio, mem.dcl_ever, in.all_members_lost);
   update_corrections(limit_kind::charge, ccl, mem.ccl_set, mem.k_charge,
                      mem.measured_charge, members, ticks, in.now);
   update_corrections(limit_kind::discharge, dcl, mem.dcl_set, mem.k_discharge,

@@ -55,6 +55,9 @@ struct bank_input {
   std::map<size_t, const value_map*> auxiliaries;
   dvcc_state dvcc;
   caf::actor_clock::time_point now;
+  /// Every roster member is stale or lost beyond its grace (product.md 2.3
+  /// decision table, section 5): limits 0.
+  bool all_members_lost = false;
 };
 
 /// Everything the bank publishes except identity paths. `warnings` receives

@@ -58,6 +58,14 @@ class bus_port {
                            std::vector<std::string> paths)
     = 0;
 
+  /// Liveness probe: an asynchronous GetValue of /Connected with a 2 s
+  /// timeout; answers `probe_result` to `sink`.
+  virtual void probe(const std::string& service, caf::actor sink) = 0;
+
+  /// A new discovery actor (after a restart): it gets a `service_appeared`
+  /// for every name already on the bus.
+  virtual void rebind(caf::actor discovery) = 0;
+
   /// Stop routing `service`, but only if it is still routed to `sink` (a
   /// restarted source may already have taken the route over).
   virtual void unwatch(const std::string& service, caf::actor_addr sink) = 0;

@@ -1,6 +1,7 @@
 #include "actors/discovery.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "actors/lifecycle.hpp"
 #include "actors/source.hpp"
@@ -27,9 +28,14 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
                               caf::actor aggregator, caf::actor settings,
                               bus_port* bus) {
   log_lifecycle(self, "discovery");
+  source_timing timing;
+  timing.stale_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.stale_timeout * 1000));
+  timing.retry
+      = std::min<caf::timespan>(timing.stale_timeout, std::chrono::seconds(5));
   auto spawn_source = [=](const std::string& service) {
-    auto src
-        = self->spawn<caf::monitored>(source_actor, service, aggregator, bus);
+    auto src = self->spawn<caf::monitored>(source_actor, service, aggregator,
+                                           bus, timing);
     self->state.sources[service] = src;
   };
   self->set_down_handler([=](caf::down_msg& dm) {

@@ -24,6 +24,7 @@ value_map identity_values(const std::string& service,
       {"/Connected", value::integer(1)},
       {"/CustomName", value::text("")},
       {"/LogLevel", value::text(to_string(current_log_level()))},
+      {"/Redetect", value::integer(0)},
   };
 }
 
@@ -39,10 +40,11 @@ bool has_valid_measurement(const value_map& values) {
 caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
                               config cfg, std::string service,
                               std::string product_name, bus_port* bus,
-                              caf::actor settings) {
+                              caf::actor settings, bool restarted) {
   auto& st = self->state;
   st.name = "publisher:" + service;
   st.current = identity_values(service, product_name);
+  st.ready = restarted;
   log_lifecycle(self, st.name);
   auto interval = std::chrono::milliseconds(cfg.publish_interval_ms);
   auto register_if_ready = [=] {
@@ -132,8 +134,21 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         set_values({{"/CustomName", value::text(cn.name)}});
         schedule_flush();
       },
+      [=](ready_atom, caf::actor bank) { self->state.bank = bank; },
       [=](const path_written& w) {
         auto& st = self->state;
+        if (w.path == "/Redetect") {
+          auto x = w.val.num();
+          if (x && *x != 0 && st.bank)
+            self->send(st.bank, redetect_atom::value);
+          // A trigger, not a setting: it reads 0 again. The bus cache
+          // holds what was written, so the flush sends the 0.
+          st.published[w.path] = format_item(w.path, w.val);
+          st.current[w.path] = value::integer(0);
+          st.pending.insert(w.path);
+          schedule_flush();
+          return;
+        }
         // The bus cache already holds the written value.
         st.current[w.path] = w.val;
         st.published[w.path] = format_item(w.path, w.val);

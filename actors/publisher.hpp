@@ -34,6 +34,8 @@ struct publisher_state {
   caf::optional<int32_t> instance;
   bool ready = false;
   bool registered = false;
+  /// Receives `redetect_atom` when a client writes 1 to /Redetect.
+  caf::actor bank;
   uint64_t signals = 0;
 };
 
@@ -45,10 +47,13 @@ value_map identity_values(const std::string& service,
 /// or SoC (registering earlier would publish a battery without data).
 bool has_valid_measurement(const value_map& values);
 
-/// `settings` receives `custom_name` when a client writes /CustomName.
+/// `settings` receives `custom_name` when a client writes /CustomName; the
+/// bank actor is given later as (`ready_atom`, bank). `restarted`: the
+/// service is already on the bus (a restart after a crash), so register as
+/// soon as the device instance is known, without waiting for data.
 caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
                               config cfg, std::string service,
                               std::string product_name, bus_port* bus,
-                              caf::actor settings);
+                              caf::actor settings, bool restarted);
 
 } // namespace ba

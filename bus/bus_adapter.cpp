@@ -16,6 +16,13 @@ namespace {
 constexpr const char* settings_service = "com.victronenergy.settings";
 constexpr auto call_timeout = std::chrono::seconds(5);
 
+int32_t instance_of(const std::vector<export_item>& items) {
+  for (auto& item : items)
+    if (item.path == "/DeviceInstance")
+      return static_cast<int32_t>(item.val.number);
+  return -1;
+}
+
 } // namespace
 
 bus_adapter::bus_adapter(dbus_thread& loop, connection_factory factory,
@@ -28,13 +35,6 @@ bus_adapter::bus_adapter(dbus_thread& loop, connection_factory factory,
 
 bus_adapter::~bus_adapter() {
   // shutdown() ran on the loop; anything left goes with the connections.
-}
-
-void bus_adapter::start(caf::actor discovery) {
-  loop_.call([this, discovery] {
-    watcher_ = std::make_unique<watcher>(*client_, loop_, discovery);
-    watcher_->start();
-  });
 }
 
 void bus_adapter::release_all() {
@@ -70,6 +70,24 @@ void bus_adapter::watch_paths(const std::string& service, caf::actor sink,
   });
 }
 
+void bus_adapter::probe(const std::string& service, caf::actor sink) {
+  loop_.post([this, service, sink] {
+    if (watcher_)
+      watcher_->probe(service, sink);
+  });
+}
+
+void bus_adapter::rebind(caf::actor discovery) {
+  loop_.post([this, discovery] {
+    if (watcher_) {
+      watcher_->rebind(discovery);
+      return;
+    }
+    watcher_ = std::make_unique<watcher>(*client_, loop_, discovery);
+    watcher_->start();
+  });
+}
+
 void bus_adapter::unwatch(const std::string& service, caf::actor_addr sink) {
   loop_.post([this, service, sink] {
     if (watcher_)
@@ -92,12 +110,19 @@ void bus_adapter::export_service(export_spec spec) {
 void bus_adapter::do_export(const export_spec& spec) {
   auto i = exported_.find(spec.service);
   if (i != exported_.end()) {
-    // Re-registration: Venus clients read /DeviceInstance once per scan, so
-    // they must see the name leave and come back.
     auto& svc = *i->second;
-    svc.release_name();
-    svc.apply(spec.items, false);
-    svc.claim_name();
+    // A restarted publisher takes over the service it left behind.
+    svc.set_owner(spec.owner);
+    if (svc.device_instance() == instance_of(spec.items)) {
+      // Same identity (a publisher restarted): never leave the bus.
+      svc.apply(spec.items, true);
+    } else {
+      // Re-registration: Venus clients read /DeviceInstance once per scan,
+      // so they must see the name leave and come back.
+      svc.release_name();
+      svc.apply(spec.items, false);
+      svc.claim_name();
+    }
   } else {
     auto conn = factory_();
     auto svc = std::make_unique<exported_service>(conn, spec);
@@ -105,12 +130,9 @@ void bus_adapter::do_export(const export_spec& spec) {
     svc->claim_name();
     exported_.emplace(spec.service, std::move(svc));
   }
-  int32_t instance = 0;
-  for (auto& item : spec.items)
-    if (item.path == "/DeviceInstance")
-      instance = static_cast<int32_t>(item.val.number);
   if (spec.owner)
-    caf::anon_send(spec.owner, service_registered{spec.service, instance});
+    caf::anon_send(spec.owner,
+                   service_registered{spec.service, instance_of(spec.items)});
 }
 
 void bus_adapter::update_service(const std::string& service,

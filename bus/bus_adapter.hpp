@@ -30,9 +30,6 @@ class bus_adapter : public bus_port {
               fatal_handler on_fatal);
   ~bus_adapter() override;
 
-  /// Creates the watcher on the client connection and starts it.
-  void start(caf::actor discovery);
-
   /// Releases every exported name (shutdown, first step).
   void release_all();
 
@@ -43,6 +40,10 @@ class bus_adapter : public bus_port {
   void watch_paths(const std::string& service, caf::actor sink,
                    std::vector<std::string> paths) override;
   void unwatch(const std::string& service, caf::actor_addr sink) override;
+  void probe(const std::string& service, caf::actor sink) override;
+  /// The first call creates the watcher on the client connection and
+  /// starts it; later ones hand it to a new discovery actor.
+  void rebind(caf::actor discovery) override;
   void export_service(export_spec spec) override;
   void update_service(const std::string& service,
                       std::vector<export_item> changed) override;

@@ -41,6 +41,13 @@ exported_service::~exported_service() {
   objects_.clear();
 }
 
+int32_t exported_service::device_instance() const {
+  auto i = cache_.find("/DeviceInstance");
+  if (i == cache_.end() || !i->second.val.num())
+    return -1;
+  return static_cast<int32_t>(i->second.val.number);
+}
+
 void exported_service::claim_name() {
   conn_->requestName(name_);
   owns_name_ = true;

@@ -39,6 +39,13 @@ class exported_service {
     return owns_name_;
   }
 
+  void set_owner(caf::actor owner) {
+    owner_ = std::move(owner);
+  }
+
+  /// The /DeviceInstance in the cache, or -1.
+  int32_t device_instance() const;
+
   /// Updates the cache (creating objects for new paths) and, with `emit`,
   /// sends one ItemsChanged with the items whose value or text changed.
   /// Returns the number of signals sent.

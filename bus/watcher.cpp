@@ -17,6 +17,8 @@ namespace {
 constexpr const char* busitem = "com.victronenergy.BusItem";
 constexpr const char* venus_prefix = "com.victronenergy.";
 constexpr auto scan_timeout = std::chrono::seconds(5);
+/// product.md 1.1: the liveness probe's timeout.
+constexpr auto probe_timeout = std::chrono::seconds(2);
 
 bool is_venus(const std::string& name) {
   return name.compare(0, 18, venus_prefix) == 0;
@@ -243,6 +245,33 @@ void watcher::watch_paths(const std::string& service, caf::actor sink,
           });
         });
   }
+}
+
+void watcher::probe(const std::string& service, caf::actor sink) {
+  auto proxy = sdbus::createProxy(conn_, service, "/Connected");
+  auto* p = proxy.get();
+  auto id = keep(std::move(proxy));
+  p->callMethodAsync("GetValue")
+      .onInterface(busitem)
+      .withTimeout(probe_timeout)
+      .uponReplyInvoke([this, id, service, sink](const sdbus::Error* err,
+                                                 sdbus::Variant) {
+        drop(id);
+        // Any answer is life; only silence (or a vanished name) is not.
+        bool ok
+            = err == nullptr
+              || err->getName() == "org.freedesktop.DBus.Error.UnknownObject"
+              || err->getName() == "org.freedesktop.DBus.Error.UnknownMethod";
+        caf::anon_send(sink, probe_result{service, ok});
+      });
+}
+
+void watcher::rebind(caf::actor discovery) {
+  discovery_ = std::move(discovery);
+  // Routes belong to the old actors; the new ones ask again.
+  routes_.clear();
+  for (auto& [service, owner] : owner_of_)
+    caf::anon_send(discovery_, service_appeared{service, owner});
 }
 
 void watcher::unwatch(const std::string& service, const caf::actor_addr& sink) {

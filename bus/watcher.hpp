@@ -38,6 +38,8 @@ class watcher {
   void watch_paths(const std::string& service, caf::actor sink,
                    const std::vector<std::string>& paths);
   void unwatch(const std::string& service, const caf::actor_addr& sink);
+  void probe(const std::string& service, caf::actor sink);
+  void rebind(caf::actor discovery);
 
   /// Paths read one by one when a service has neither GetItems nor a
   /// `GetValue /` dict.

@@ -1,181 +1,1275 @@
 #include "main/config_loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iomanip>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include "main/config_paths.hpp"
+#include "main/config_suggest.hpp"
+
 namespace ba {
 
 namespace {
 
+// Object keys keep file order: "config order" (precedence of primaries,
+// merge members) is the order in the file.
 using json = nlohmann::ordered_json;
 
-/// 1-based line and column of a byte offset.
-std::string location(const std::string& text, size_t offset) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+// -- locations and message text ----------------------------------------------
+
+/// A JSON string literal for messages. `replace` because a message must
+/// never throw, whatever bytes a key holds.
+std::string quote(const std::string& s) {
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-/// Keys of the Python add-on that this version does not implement yet.
-/// Ignoring them would change what is aggregated (a shunt listed as primary
-/// would be counted as a member and double the current), so they are
-/// refused instead.
-const std::set<std::string>& not_yet_supported() {
-  static const std::set<std::string> keys{"primaryServices",
-                                          "auxiliaryServices",
-                                          "virtualBatteries",
-                                          "cvlMode",
-                                          "cclMode",
-                                          "currentRatioMethod",
-                                          "ir",
-                                          "classes"};
-  return keys;
+bool is_identifier(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_';
+  });
 }
+
+/// `loc` extended by an object key: `.key` for identifiers, `["key"]` for
+/// anything else (service names contain dots).
+std::string at(const std::string& loc, const std::string& key) {
+  if (is_identifier(key))
+    return loc.empty() ? key : loc + "." + key;
+  return loc + "[" + quote(key) + "]";
+}
+
+std::string at(const std::string& loc, size_t index) {
+  return loc + "[" + std::to_string(index) + "]";
+}
+
+/// "a string", "a list"...: what a value is, for "must be X, not Y".
+std::string describe(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "a list";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return v.is_number() ? "a number" : "binary data";
+  }
+}
+
+/// "a, b or c".
+std::string one_of(const std::vector<std::string>& xs) {
+  std::string out;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (i > 0)
+      out += i + 1 == xs.size() ? " or " : ", ";
+    out += xs[i];
+  }
+  return out;
+}
+
+// -- syntax: a SAX builder that also finds duplicate keys ------------------
+
+/// Builds the document like nlohmann's own DOM parser, and additionally
+/// (1) reports keys given twice in one object, which `parse()` silently
+/// resolves to the last value, and (2) keeps the byte position of a syntax
+/// error, which a number overflow (out_of_range 406) does not carry in its
+/// exception. nlohmann's SAX parser is iterative, so deeply nested input
+/// cannot exhaust the stack here.
+class sax_builder {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  explicit sax_builder(json& root) : root_(root) {}
+
+  bool null() {
+    put(json{});
+    return true;
+  }
+  bool boolean(bool x) {
+    put(json(x));
+    return true;
+  }
+  bool number_integer(number_integer_t x) {
+    put(json(x));
+    return true;
+  }
+  bool number_unsigned(number_unsigned_t x) {
+    put(json(x));
+    return true;
+  }
+  bool number_float(number_float_t x, const string_t&) {
+    put(json(x));
+    return true;
+  }
+  bool string(string_t& x) {
+    put(json(std::move(x)));
+    return true;
+  }
+  bool binary(binary_t& x) {
+    put(json::binary(std::move(x)));
+    return true;
+  }
+  bool start_object(std::size_t) {
+    frames_.push_back(frame{put(json::object()), true, {}, {}, 0});
+    return true;
+  }
+  bool key(string_t& k) {
+    auto& f = frames_.back();
+    if (!f.keys.insert(k).second)
+      duplicates_.push_back(location_of(k));
+    f.key = k;
+    return true;
+  }
+  bool end_object() {
+    frames_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    frames_.push_back(frame{put(json::array()), false, {}, {}, 0});
+    return true;
+  }
+  bool end_array() {
+    frames_.pop_back();
+    return true;
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string&,
+                   const Exception& ex) {
+    error_position_ = position;
+    std::string what = ex.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line
+    // 1, column 2: " prefix: the loader prints its own location.
+    auto start = what.find("] ");
+    start = start == std::string::npos ? 0 : start + 2;
+    auto pe = what.find("parse error", start);
+    if (pe == start) {
+      auto colon = what.find(": ", pe);
+      start = colon == std::string::npos ? start : colon + 2;
+    }
+    error_ = what.substr(start);
+    return false;
+  }
+
+  const std::vector<std::string>& duplicates() const {
+    return duplicates_;
+  }
+  const std::string& error() const {
+    return error_;
+  }
+  size_t error_position() const {
+    return error_position_;
+  }
+
+ private:
+  struct frame {
+    json* container;
+    bool is_object;
+    std::set<std::string> keys;
+    std::string key;   ///< object: the key of the value being read
+    size_t next_index; ///< array: index of the next element
+  };
+
+  /// Stores a value at the current position. Pointers to open containers
+  /// stay valid: a container only grows while it is the innermost open one.
+  json* put(json&& v) {
+    if (frames_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    auto& f = frames_.back();
+    if (f.is_object) {
+      auto& slot = (*f.container)[f.key];
+      slot = std::move(v);
+      return &slot;
+    }
+    ++f.next_index;
+    f.container->push_back(std::move(v));
+    return &f.container->back();
+  }
+
+  std::string location_of(const std::string& last_key) const {
+    std::string loc;
+    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+      auto& f = frames_[i];
+      loc = f.is_object ? at(loc, f.key) : at(loc, f.next_index - 1);
+    }
+    return at(loc, last_key);
+  }
+
+  json& root_;
+  std::vector<frame> frames_;
+  std::vector<std::string> duplicates_;
+  std::string error_;
+  size_t error_position_ = 0;
+};
+
+/// 1-based line and column of the offending character, from nlohmann's
+/// position (characters read, that one included). Unlike nlohmann's own
+/// message, a bad newline counts on the line it ends ("column 0" helps no
+/// one); past the end, the position just after the last character.
+std::string line_column(const std::string& text, size_t position) {
+  size_t offending = position == 0 ? 0 : position - 1;
+  size_t line = 1, line_start = 0;
+  for (size_t i = 0; i < offending && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return "line " + std::to_string(line) + ", column "
+         + std::to_string(offending - line_start + 1);
+}
+
+// -- names -------------------------------------------------------------------
+
+const std::string battery_prefix = "com.victronenergy.battery.";
+const std::string hook_prefix = "class:";
+
+const std::vector<std::string>& hook_names() {
+  static const std::vector<std::string> names{"hooks.FixedValueHook",
+                                              "hooks.CustomChargingHook",
+                                              "hooks.TemperatureChargingHook"};
+  return names;
+}
+
+/// One element of a bus name (venus-dbus.md 6.1). `ours`: the stricter
+/// rule for names this process publishes, whose suffix also becomes a
+/// settings path element (`/Settings/Devices/BatteryAggregator_<suffix>`),
+/// where `-` is not allowed.
+bool is_name_element(const std::string& e, bool ours) {
+  if (e.empty() || (e[0] >= '0' && e[0] <= '9'))
+    return false;
+  return std::all_of(e.begin(), e.end(), [ours](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_' || (!ours && c == '-');
+  });
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos - start));
+    if (pos == std::string::npos)
+      return out;
+    start = pos + 1;
+  }
+}
+
+/// `com.victronenergy.battery.<suffix>`. A source's suffix may be several
+/// elements with `-` (any valid bus name, since we only match it); ours is
+/// one element of `[A-Za-z_][A-Za-z0-9_]*`. 255: the D-Bus name limit.
+bool is_battery_service(const std::string& s, bool ours) {
+  if (s.size() > 255 || s.compare(0, battery_prefix.size(), battery_prefix))
+    return false;
+  auto suffix = s.substr(battery_prefix.size());
+  if (ours)
+    return is_name_element(suffix, true);
+  auto elements = split(suffix, '.');
+  return std::all_of(
+      elements.begin(), elements.end(),
+      [](const std::string& e) { return is_name_element(e, false); });
+}
+
+/// The battery service name `s` was probably meant to be: a misspelt
+/// prefix (`com.victronenergy.batery.x`), a bare suffix (`ttyS1`), or the
+/// Python add-on's short form `battery.ttyS1`.
+std::string suggest_service(const std::string& s, bool ours) {
+  auto elements = split(s, '.');
+  std::string rest;
+  if (elements.size() >= 4
+      && edit_distance(elements[0] + "." + elements[1] + "." + elements[2],
+                       "com.victronenergy.battery")
+             <= 3) {
+    rest = s.substr(elements[0].size() + elements[1].size() + elements[2].size()
+                    + 3);
+  } else if (elements.size() >= 2 && elements[0] == "battery") {
+    rest = s.substr(8);
+  } else if (elements.size() == 1) {
+    rest = s;
+  }
+  auto candidate = battery_prefix + rest;
+  return !rest.empty() && is_battery_service(candidate, ours) ? candidate
+                                                              : std::string{};
+}
+
+/// A `classes` key or the part after `class:`: `hooks.<Name>[#tag]`.
+struct hook_key {
+  std::string base; ///< `hooks.<Name>`
+  std::string tag;
+  bool has_tag = false;
+};
+
+hook_key split_hook_key(const std::string& key) {
+  hook_key k;
+  auto hash = key.find('#');
+  k.base = key.substr(0, hash);
+  if (hash != std::string::npos) {
+    k.has_tag = true;
+    k.tag = key.substr(hash + 1);
+  }
+  return k;
+}
+
+bool is_tag(const std::string& tag) {
+  return !tag.empty() && std::all_of(tag.begin(), tag.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// -- numbers -----------------------------------------------------------------
+
+/// A charging-hook threshold key: a JSON-style decimal number ("12",
+/// "-5", "12.5", "1e2"). Stricter than strtod, which also takes hex, "inf",
+/// "nan" and leading blanks.
+bool parse_threshold(const std::string& s, double& out) {
+  size_t i = 0, n = s.size();
+  auto digits = [&] {
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+      ++i;
+    return i > start;
+  };
+  if (i < n && s[i] == '-')
+    ++i;
+  if (!digits())
+    return false;
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digits())
+      return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+      ++i;
+    if (!digits())
+      return false;
+  }
+  if (i != n)
+    return false;
+  out = std::strtod(s.c_str(), nullptr);
+  return std::isfinite(out);
+}
+
+/// Short text of a number for messages ("1", "0.5", "1000000").
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << std::setprecision(15) << x;
+  return out.str();
+}
+
+// -- the validator -----------------------------------------------------------
+
+enum class role : uint8_t { excluded, primary, auxiliary, vb_member };
+
+/// One naming of a source in a role, for the one-role-per-source check.
+struct role_use {
+  std::string name;
+  role r;
+  std::string loc;
+  std::string vb; ///< vb_member: the virtual battery
+};
+
+struct hook_use {
+  std::string key; ///< `hooks.<Name>[#tag]`
+  std::string loc;
+};
+
+class validator {
+ public:
+  validator(const std::string& origin, config_report& rep)
+      : origin_(origin), rep_(rep), cfg_(rep.cfg) {}
+
+  void run(const json& doc) {
+    if (!doc.is_object()) {
+      error("top level",
+            "the config must be a JSON object, not " + describe(doc));
+      return;
+    }
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      auto& key = it.key();
+      auto handler = std::find_if(keys().begin(), keys().end(),
+                                  [&](auto& k) { return k.first == key; });
+      if (handler == keys().end())
+        error(at("", key), "unknown key", closest_match(key, key_names()));
+      else
+        (this->*handler->second)(at("", key), it.value());
+    }
+    check_own_names();
+    check_roles();
+    check_cycles();
+    check_hooks();
+  }
+
+ private:
+  using handler = void (validator::*)(const std::string&, const json&);
+
+  /// Every top-level key (product.md section 4), in README order.
+  static const std::vector<std::pair<std::string, handler>>& keys() {
+    static const std::vector<std::pair<std::string, handler>> table{
+        {"excludedServices", &validator::excluded_services},
+        {"primaryServices", &validator::primary_services},
+        {"auxiliaryServices", &validator::auxiliary_services},
+        {"capacity", &validator::capacity},
+        {"virtualBatteries", &validator::virtual_batteries},
+        {"classes", &validator::classes},
+        {"serviceName", &validator::service_name},
+        {"logLevel", &validator::log_level_key},
+        {"reconnectTimeout", &validator::reconnect_timeout},
+        {"startupBatteryWait", &validator::startup_battery_wait},
+        {"staleTimeout", &validator::stale_timeout},
+        {"cvlMode", &validator::cvl_mode_key},
+        {"cclMode", &validator::ccl_mode_key},
+        {"currentRatioMethod", &validator::ratio_method_key},
+        {"ir", &validator::ir},
+        {"socMethod", &validator::soc_method_key},
+        {"publishInterval", &validator::publish_interval},
+        {"legacySignals", &validator::legacy_signals},
+    };
+    return table;
+  }
+
+  static const std::vector<std::string>& key_names() {
+    static const auto names = [] {
+      std::vector<std::string> out;
+      for (auto& k : keys())
+        out.push_back(k.first);
+      return out;
+    }();
+    return names;
+  }
+
+  void error(const std::string& loc, const std::string& msg,
+             const std::string& suggestion = {}) {
+    rep_.errors.push_back(format(loc, msg, suggestion));
+  }
+
+  void warning(const std::string& loc, const std::string& msg,
+               const std::string& suggestion = {}) {
+    rep_.warnings.push_back(format(loc, msg, suggestion));
+  }
+
+  std::string format(const std::string& loc, const std::string& msg,
+                     const std::string& suggestion) const {
+    auto line = origin_ + ": " + loc + ": " + msg;
+    if (!suggestion.empty())
+      line += " (did you mean " + quote(suggestion) + "?)";
+    return line;
+  }
+
+  bool expect(const std::string& loc, const json& v, bool ok,
+              const std::string& what) {
+    if (!ok)
+      error(loc, "must be " + what + ", not " + describe(v));
+    return ok;
+  }
+
+  // -- scalars ----------------------------------------------------------
+
+  /// A finite number in [min, max] (or (min, max] when `min_open`).
+  bool number(const std::string& loc, const json& v, double min, bool min_open,
+              double max, const std::string& unit, double& out) {
+    if (!expect(loc, v, v.is_number(), "a number"))
+      return false;
+    auto x = v.get<double>();
+    bool ok = (min_open ? x > min : x >= min) && x <= max;
+    if (!ok) {
+      auto range = min_open ? "greater than " + number_text(min)
+                                  + " and at most " + number_text(max)
+                            : "between " + number_text(min) + " and "
+                                  + number_text(max);
+      error(loc, "must be " + range + unit + ", not " + number_text(x));
+      return false;
+    }
+    out = x;
+    return true;
+  }
+
+  /// One of a closed set of names, matched exactly; the nearest is
+  /// suggested whatever the distance.
+  template <class Enum>
+  void mode(const std::string& loc, const json& v, const std::string& key,
+            const std::vector<std::pair<std::string, Enum>>& modes, Enum& out) {
+    if (!expect(loc, v, v.is_string(), "a string"))
+      return;
+    auto s = v.get<std::string>();
+    std::vector<std::string> names;
+    for (auto& [name, value] : modes) {
+      if (name == s) {
+        out = value;
+        return;
+      }
+      names.push_back(name);
+    }
+    error(loc, quote(s) + " is not a " + key + ": expected " + one_of(names),
+          nearest(s, names));
+  }
+
+  // -- names and paths --------------------------------------------------
+
+  /// Checks a source name in a role list; `in_vb` allows hooks. Returns
+  /// false for an invalid name (already reported).
+  bool source_name(const std::string& loc, const std::string& s, bool in_vb) {
+    if (s.compare(0, 5, "name:") == 0) {
+      if (s.size() == 5) {
+        error(loc, "\"name:\" needs a custom name after the colon");
+        return false;
+      }
+      return true;
+    }
+    if (s.compare(0, hook_prefix.size(), hook_prefix) == 0) {
+      if (!in_vb) {
+        error(loc, quote(s)
+                       + ": a hook can only be a member of a virtual "
+                         "battery");
+        return false;
+      }
+      return hook_name(loc, s.substr(hook_prefix.size()), hook_prefix);
+    }
+    if (is_battery_service(s, false))
+      return true;
+    if (s.compare(0, battery_prefix.size(), battery_prefix) == 0) {
+      error(loc, quote(s) + ": the part after \"" + battery_prefix
+                     + "\" must be name elements of letters, digits, _ and "
+                       "-, not starting with a digit");
+      return false;
+    }
+    error(loc,
+          quote(s) + " is not a battery service name: expected "
+              + battery_prefix + "<suffix> or name:<CustomName>"
+              + (in_vb ? " or class:hooks.<Name>[#tag]" : ""),
+          suggest_service(s, false));
+    return false;
+  }
+
+  /// A name this process publishes (`serviceName`, a virtual battery).
+  bool own_name(const std::string& loc, const std::string& s) {
+    if (is_battery_service(s, true))
+      return true;
+    error(loc,
+          quote(s)
+              + " is not a valid name for a service of this process: "
+                "expected "
+              + battery_prefix
+              + "<suffix>, the suffix of letters, digits and _, not starting "
+                "with a digit",
+          suggest_service(s, true));
+    return false;
+  }
+
+  /// `hooks.<Name>[#tag]`; `prefix` is what stood before it in the file
+  /// (`class:` in a member list), for the suggestion.
+  bool hook_name(const std::string& loc, const std::string& key,
+                 const std::string& prefix) {
+    auto k = split_hook_key(key);
+    auto& names = hook_names();
+    if (std::find(names.begin(), names.end(), k.base) == names.end()) {
+      auto best = closest_match(k.base, names);
+      if (best.empty() && k.base.compare(0, 6, "hooks.") != 0)
+        best = closest_match("hooks." + k.base, names);
+      error(loc,
+            quote(prefix + key) + " is not a hook: expected " + one_of(names),
+            best.empty() ? best
+                         : prefix + best + (k.has_tag ? "#" + k.tag : ""));
+      return false;
+    }
+    if (k.has_tag && !is_tag(k.tag)) {
+      error(loc, quote(prefix + key)
+                     + ": the tag after # must be letters, "
+                       "digits, _ and -");
+      return false;
+    }
+    return true;
+  }
+
+  /// The canonical spelling of a path, or "" when it is malformed (then
+  /// reported).
+  std::string path(const std::string& loc, const std::string& p) {
+    auto canonical = canonical_path(p);
+    if (!canonical.empty()) {
+      if (canonical != p)
+        warning(loc, quote(p) + " taken as " + quote(canonical));
+      return canonical;
+    }
+    if (is_object_path(p)) {
+      auto similar = similar_known_path(p);
+      if (!similar.empty())
+        warning(loc,
+                quote(p) + " is not a known battery path; passed through as is",
+                similar);
+      return p;
+    }
+    error(loc,
+          quote(p)
+              + " is not a D-Bus object path: expected / followed by "
+                "elements of letters, digits and _ separated by /",
+          repair_path(p));
+    return {};
+  }
+
+  /// The path a malformed one was probably meant to be: leading slash
+  /// added, doubled and trailing slashes dropped.
+  static std::string repair_path(const std::string& p) {
+    std::string out = "/";
+    for (char c : p)
+      if (c != '/' || out.back() != '/')
+        out += c;
+    while (out.size() > 1 && out.back() == '/')
+      out.pop_back();
+    if (!is_object_path(out))
+      return {};
+    auto canonical = canonical_path(out);
+    return canonical.empty() ? out : canonical;
+  }
+
+  /// `[paths]`: `[]` = all paths.
+  void path_list(const std::string& loc, const json& v, source_ref& ref) {
+    if (!expect(loc, v, v.is_array(), "a list of paths"))
+      return;
+    ref.all_paths = v.empty();
+    std::map<std::string, std::string> seen; // canonical -> first location
+    for (size_t i = 0; i < v.size(); ++i) {
+      auto li = at(loc, i);
+      if (!expect(li, v[i], v[i].is_string(), "a path string"))
+        continue;
+      auto p = path(li, v[i].get<std::string>());
+      if (p.empty())
+        continue;
+      auto [first, fresh] = seen.emplace(p, li);
+      if (!fresh) {
+        error(li,
+              quote(p) + " is listed twice (first at " + first->second + ")");
+        continue;
+      }
+      ref.paths.push_back(p);
+    }
+  }
+
+  // -- role lists ---------------------------------------------------------
+
+  void excluded_services(const std::string& loc, const json& v) {
+    if (!expect(loc, v, v.is_array(), "a list of service names"))
+      return;
+    for (size_t i = 0; i < v.size(); ++i) {
+      auto li = at(loc, i);
+      if (!expect(li, v[i], v[i].is_string(), "a service name string"))
+        continue;
+      auto s = v[i].get<std::string>();
+      if (!source_name(li, s, false))
+        continue;
+      cfg_.excluded_services.push_back(s);
+      uses_.push_back({s, role::excluded, li, {}});
+    }
+  }
+
+  void primary_services(const std::string& loc, const json& v) {
+    role_list(loc, v, role::primary, cfg_.primary_services);
+  }
+
+  void auxiliary_services(const std::string& loc, const json& v) {
+    role_list(loc, v, role::auxiliary, cfg_.auxiliary_services);
+  }
+
+  /// `[names]` (all paths) or `{name: [paths]}`.
+  void role_list(const std::string& loc, const json& v, role r,
+                 std::vector<source_ref>& out) {
+    if (v.is_array()) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        auto li = at(loc, i);
+        if (!expect(li, v[i], v[i].is_string(), "a service name string"))
+          continue;
+        auto s = v[i].get<std::string>();
+        if (!source_name(li, s, false))
+          continue;
+        out.push_back(source_ref{s, {}, true});
+        uses_.push_back({s, r, li, {}});
+      }
+    } else if (v.is_object()) {
+      for (auto& [name, paths] : v.items()) {
+        auto ln = at(loc, name);
+        bool valid = source_name(ln, name, false);
+        source_ref ref{name, {}, true};
+        path_list(ln, paths, ref);
+        if (!valid)
+          continue;
+        out.push_back(std::move(ref));
+        uses_.push_back({name, r, ln, {}});
+      }
+    } else {
+      expect(loc, v, false,
+             "a list of service names or an object {name: [paths]}");
+    }
+  }
+
+  // -- virtual batteries ----------------------------------------------------
+
+  void virtual_batteries(const std::string& loc, const json& v) {
+    if (!expect(loc, v, v.is_object(), "an object {serviceName: members}"))
+      return;
+    for (auto& [service, spec] : v.items()) {
+      auto lv = at(loc, service);
+      virtual_battery vb;
+      vb.service = service;
+      bool valid = own_name(lv, service);
+      if (spec.is_array()) {
+        for (size_t i = 0; i < spec.size(); ++i)
+          member(at(lv, i), spec[i], vb);
+      } else if (spec.is_object()
+                 && (spec.contains("topology") || spec.contains("members"))) {
+        topology_form(lv, spec, vb);
+      } else if (spec.is_object()) {
+        for (auto& [name, paths] : spec.items())
+          member_with_paths(at(lv, name), name, paths, vb);
+      } else {
+        expect(lv, spec, false,
+               "a list of members, an object {name: [paths]} or an object "
+               "{\"topology\": ..., \"members\": [...]}");
+        continue;
+      }
+      if (spec.empty())
+        error(lv, "a virtual battery needs at least one member");
+      if (valid) {
+        vb_locs_[service] = lv;
+        cfg_.virtual_batteries.push_back(std::move(vb));
+      }
+    }
+  }
+
+  /// `{"topology": "series"|"parallel"|"merge", "members": [...]}`; a
+  /// missing topology means merge, the kind of the Python add-on's forms.
+  void topology_form(const std::string& lv, const json& spec,
+                     virtual_battery& vb) {
+    static const std::vector<std::pair<std::string, topology>> kinds{
+        {"merge", topology::merge},
+        {"parallel", topology::parallel},
+        {"series", topology::series}};
+    // The kind decides whether members may carry paths, whatever the key
+    // order in the file.
+    auto t = spec.find("topology");
+    if (t != spec.end() && t->is_string())
+      for (auto& [name, kind] : kinds)
+        if (*t == name)
+          vb.kind = kind;
+    for (auto& [key, val] : spec.items()) {
+      auto lk = at(lv, key);
+      if (key == "topology") {
+        mode(lk, val, "topology", kinds, vb.kind);
+      } else if (key == "members") {
+        if (!expect(lk, val, val.is_array(), "a list"))
+          continue;
+        if (val.empty())
+          error(lk, "a virtual battery needs at least one member");
+        for (size_t i = 0; i < val.size(); ++i)
+          member(at(lk, i), val[i], vb);
+      } else {
+        error(lk, "unknown key", closest_match(key, {"topology", "members"}));
+      }
+    }
+    if (!spec.contains("members"))
+      error(lv, "\"members\" is missing");
+  }
+
+  /// A member given as a name (all paths) or, in the topology form, as an
+  /// object `{name: [paths]}` with one key.
+  void member(const std::string& loc, const json& m, virtual_battery& vb) {
+    if (m.is_string()) {
+      member_with_paths(loc, m.get<std::string>(), json::array(), vb);
+    } else if (m.is_object() && m.size() == 1) {
+      auto it = m.begin();
+      member_with_paths(at(loc, it.key()), it.key(), it.value(), vb);
+    } else if (m.is_object()) {
+      error(loc, "a member object must have exactly one key, the source "
+                 "name, not "
+                     + std::to_string(m.size()));
+    } else {
+      expect(loc, m, false, "a name or an object {name: [paths]}");
+    }
+  }
+
+  void member_with_paths(const std::string& loc, const std::string& name,
+                         const json& paths, virtual_battery& vb) {
+    bool valid = source_name(loc, name, true);
+    source_ref ref{name, {}, true};
+    bool hook = name.compare(0, hook_prefix.size(), hook_prefix) == 0;
+    if (hook || vb.kind != topology::merge) {
+      // Only merge picks paths per member; a hook has no paths at all.
+      if (expect(loc, paths, paths.is_array(), "a list of paths")
+          && !paths.empty())
+        error(loc, hook ? "a hook takes no paths: write []"
+                        : "paths can only be chosen per member in a merge "
+                          "battery; series and parallel use all paths: write "
+                          "[]");
+    } else {
+      path_list(loc, paths, ref);
+    }
+    if (!valid)
+      return;
+    for (auto& other : vb.members)
+      if (other.name == name) {
+        error(loc, quote(name) + " is listed twice in this virtual battery");
+        return;
+      }
+    vb.members.push_back(std::move(ref));
+    if (hook)
+      hook_uses_.push_back({name.substr(hook_prefix.size()), loc});
+    else
+      uses_.push_back({name, role::vb_member, loc, vb.service});
+  }
+
+  // -- hooks ------------------------------------------------------------------
+
+  void classes(const std::string& loc, const json& v) {
+    if (!expect(loc, v, v.is_object(),
+                "an object {\"hooks.<Name>[#tag]\": {arguments}}"))
+      return;
+    for (auto& [key, args] : v.items()) {
+      auto lk = at(loc, key);
+      bool valid = hook_name(lk, key, "");
+      if (!expect(lk, args, args.is_object(), "an object of arguments")
+          || !valid)
+        continue;
+      hook_spec h;
+      h.key = key;
+      h.kind = split_hook_key(key).base;
+      if (h.kind == "hooks.FixedValueHook")
+        fixed_value_hook(lk, args, h);
+      else
+        charging_hook(lk, args, h);
+      class_locs_.emplace_back(key, lk);
+      cfg_.hooks[key] = std::move(h);
+    }
+  }
+
+  void unknown_argument(const std::string& loc, const std::string& key,
+                        const std::vector<std::string>& args) {
+    error(loc, "unknown hook argument: expected " + one_of(args),
+          closest_match(key, args));
+  }
+
+  void fixed_value_hook(const std::string& loc, const json& args,
+                        hook_spec& h) {
+    static const std::vector<std::string> names{"path", "value"};
+    for (auto& [key, val] : args.items()) {
+      auto lk = at(loc, key);
+      if (key == "path") {
+        if (expect(lk, val, val.is_string(), "a path string"))
+          h.path = path(lk, val.get<std::string>());
+      } else if (key == "value") {
+        if (val.is_number_integer() && val.is_number_unsigned()
+            && val.get<uint64_t>() > uint64_t{INT64_MAX})
+          h.fixed = value::real(val.get<double>());
+        else if (val.is_number_integer())
+          h.fixed = value::integer(val.get<int64_t>());
+        else if (val.is_number())
+          h.fixed = value::real(val.get<double>());
+        else if (val.is_string())
+          h.fixed = value::text(val.get<std::string>());
+        else
+          expect(lk, val, val.is_null(), "a number, a string or null");
+      } else {
+        unknown_argument(lk, key, names);
+      }
+    }
+    for (auto& name : names)
+      if (!args.contains(name))
+        error(loc, "missing argument " + quote(name));
+  }
+
+  void charging_hook(const std::string& loc, const json& args, hook_spec& h) {
+    static const std::vector<std::string> names{"ccls", "dcls"};
+    for (auto& [key, val] : args.items()) {
+      auto lk = at(loc, key);
+      if (key == "ccls")
+        table(lk, val, h.ccls);
+      else if (key == "dcls")
+        table(lk, val, h.dcls);
+      else
+        unknown_argument(lk, key, names);
+    }
+    if (!args.contains("ccls") && !args.contains("dcls"))
+      error(loc, "needs \"ccls\", \"dcls\" or both");
+  }
+
+  /// `{"<threshold>": amps}`, sorted by threshold: the Python add-on needed
+  /// ascending keys in the file, this does not.
+  void table(const std::string& loc, const json& v,
+             std::vector<std::pair<double, double>>& out) {
+    if (!expect(loc, v, v.is_object(), "an object {\"<threshold>\": amps}"))
+      return;
+    if (v.empty())
+      error(loc, "the table has no entries");
+    std::map<double, std::string> seen; // threshold -> its key in the file
+    for (auto& [key, amps] : v.items()) {
+      auto lk = at(loc, key);
+      double threshold = 0, a = 0;
+      bool valid = parse_threshold(key, threshold);
+      if (!valid)
+        error(lk, quote(key)
+                      + " is not a number: a threshold is written "
+                        "like \"12\" or \"-5.5\"");
+      if (!number(lk, amps, 0, false, 1e6, " (A)", a) || !valid)
+        continue;
+      auto [first, fresh] = seen.emplace(threshold, key);
+      if (!fresh) {
+        error(lk, "threshold " + number_text(threshold)
+                      + " is given twice (also as " + quote(first->second)
+                      + ")");
+        continue;
+      }
+      out.emplace_back(threshold, a);
+    }
+    std::sort(out.begin(), out.end());
+  }
+
+  // -- scalar keys ----------------------------------------------------------
+
+  void capacity(const std::string& loc, const json& v) {
+    // null = not set: lets the sample config show the key with its default.
+    if (v.is_null())
+      return;
+    if (!expect(loc, v, v.is_number(), "a number or null"))
+      return;
+    double x = 0;
+    if (number(loc, v, 0, true, 1e6, " (Ah)", x))
+      cfg_.capacity = x;
+  }
+
+  void service_name(const std::string& loc, const json& v) {
+    if (!expect(loc, v, v.is_string(), "a string"))
+      return;
+    auto s = v.get<std::string>();
+    if (own_name(loc, s))
+      cfg_.service_name = s;
+  }
+
+  void log_level_key(const std::string& loc, const json& v) {
+    if (!expect(loc, v, v.is_string(), "a string"))
+      return;
+    auto s = v.get<std::string>();
+    if (auto lvl = parse_log_level(s)) {
+      cfg_.level = *lvl;
+      return;
+    }
+    std::vector<std::string> names{"DEBUG", "INFO", "WARNING", "ERROR"};
+    error(loc,
+          quote(s) + " is not a log level: expected " + one_of(names)
+              + ", in any letter case",
+          nearest(s, names));
+  }
+
+  // Timeouts: one day is far beyond any sensible value, and the bound keeps
+  // the conversion to a clock duration away from overflow.
+  void reconnect_timeout(const std::string& loc, const json& v) {
+    number(loc, v, 0, false, 86400, " (seconds)", cfg_.reconnect_timeout);
+  }
+
+  void startup_battery_wait(const std::string& loc, const json& v) {
+    number(loc, v, 0, false, 86400, " (seconds)", cfg_.startup_battery_wait);
+  }
+
+  void stale_timeout(const std::string& loc, const json& v) {
+    // Below 1 s a source publishing once a second would look frozen
+    // between two updates.
+    number(loc, v, 1, false, 86400, " (seconds)", cfg_.stale_timeout);
+  }
+
+  void publish_interval(const std::string& loc, const json& v) {
+    double x = 0;
+    // 10 s: beyond that the aggregate lags behind what Venus needs to act
+    // on (DVCC limits).
+    if (!number(loc, v, 0, false, 10000, " (milliseconds)", x))
+      return;
+    if (x != std::floor(x)) {
+      error(loc,
+            "must be a whole number of milliseconds, not " + number_text(x));
+      return;
+    }
+    cfg_.publish_interval_ms = static_cast<int>(x);
+  }
+
+  void legacy_signals(const std::string& loc, const json& v) {
+    if (expect(loc, v, v.is_boolean(), "true or false"))
+      cfg_.legacy_signals = v.get<bool>();
+  }
+
+  void cvl_mode_key(const std::string& loc, const json& v) {
+    mode<cvl_mode>(loc, v, "cvlMode",
+                   {{"max_when_balancing", cvl_mode::max_when_balancing},
+                    {"min_when_balancing", cvl_mode::min_when_balancing},
+                    {"max_always", cvl_mode::max_always},
+                    {"max_when_floating", cvl_mode::max_when_floating},
+                    {"dvcc", cvl_mode::dvcc}},
+                   cfg_.cvl);
+  }
+
+  void ccl_mode_key(const std::string& loc, const json& v) {
+    mode<ccl_mode>(loc, v, "cclMode",
+                   {{"battery+dvcc", ccl_mode::battery_dvcc},
+                    {"battery", ccl_mode::battery},
+                    {"dvcc", ccl_mode::dvcc}},
+                   cfg_.ccl);
+  }
+
+  void ratio_method_key(const std::string& loc, const json& v) {
+    mode<ratio_method>(loc, v, "currentRatioMethod",
+                       {{"capacity", ratio_method::capacity},
+                        {"count", ratio_method::count},
+                        {"ir", ratio_method::ir}},
+                       cfg_.ratio);
+  }
+
+  void soc_method_key(const std::string& loc, const json& v) {
+    mode<soc_method>(loc, v, "socMethod",
+                     {{"weighted", soc_method::weighted},
+                      {"mean", soc_method::mean},
+                      {"min", soc_method::min}},
+                     cfg_.soc);
+  }
+
+  void ir(const std::string& loc, const json& v) {
+    static const std::vector<std::string> names{"maxPercentageError",
+                                                "minVoltageChange"};
+    if (!expect(loc, v, v.is_object(),
+                "an object {maxPercentageError, minVoltageChange}"))
+      return;
+    for (auto& [key, val] : v.items()) {
+      auto lk = at(loc, key);
+      if (key == "maxPercentageError")
+        number(lk, val, 0, true, 1, "", cfg_.ir.max_percentage_error);
+      else if (key == "minVoltageChange")
+        number(lk, val, 0, true, 10, " (V)", cfg_.ir.min_voltage_change);
+      else
+        error(lk, "unknown key", closest_match(key, names));
+    }
+  }
+
+  // -- whole-file checks ----------------------------------------------------
+
+  bool is_virtual(const std::string& name) const {
+    return vb_locs_.count(name) != 0;
+  }
+
+  /// The main service's name is taken: no virtual battery may use it.
+  void check_own_names() {
+    for (auto& vb : cfg_.virtual_batteries)
+      if (vb.service == cfg_.service_name)
+        error(vb_locs_[vb.service],
+              "the virtual battery has the main service's name (serviceName)");
+  }
+
+  static std::string role_text(const role_use& u) {
+    switch (u.r) {
+      case role::excluded:
+        return "excluded";
+      case role::primary:
+        return "a primary source";
+      case role::auxiliary:
+        return "an auxiliary source";
+      default:
+        return "a member of virtual battery " + quote(u.vb);
+    }
+  }
+
+  /// Exactly one role per source (product.md section 1), in file order.
+  void check_roles() {
+    std::map<std::string, role_use> seen;
+    for (auto& u : uses_) {
+      if (u.name == cfg_.service_name && u.r == role::excluded) {
+        // Harmless: this process never aggregates itself.
+        warning(u.loc, quote(u.name)
+                           + " is the main service of this process "
+                             "(serviceName), never a member; "
+                             "nothing to exclude");
+        auto& ex = cfg_.excluded_services;
+        ex.erase(std::remove(ex.begin(), ex.end(), u.name), ex.end());
+        continue;
+      }
+      if (u.name == cfg_.service_name) {
+        error(u.loc, quote(u.name)
+                         + " is the main service of this process "
+                           "(serviceName)");
+        continue;
+      }
+      if (is_virtual(u.name) && u.r != role::vb_member) {
+        error(u.loc, quote(u.name)
+                         + " is a virtual battery of this config: it is "
+                           "always a member of the main bank or of the "
+                           "virtual battery that lists it");
+        continue;
+      }
+      auto i = seen.find(u.name);
+      if (i == seen.end()) {
+        seen.emplace(u.name, u);
+        continue;
+      }
+      auto& first = i->second;
+      auto pa
+          = [](role r) { return r == role::primary || r == role::auxiliary; };
+      if (first.r == u.r && first.vb == u.vb) {
+        // Same list twice; a member twice in one virtual battery was
+        // already reported where it was read.
+        if (u.r != role::vb_member)
+          error(u.loc, quote(u.name) + " is listed twice (first at " + first.loc
+                           + ")");
+      } else if ((first.r == role::excluded && pa(u.r))
+                 || (pa(first.r) && u.r == role::excluded)) {
+        // The Python add-on's users often excluded their primary shunt
+        // too; the spec keeps that working.
+        auto& excl = first.r == role::excluded ? first : u;
+        auto& kept = first.r == role::excluded ? u : first;
+        warning(excl.loc, quote(u.name) + " is also " + role_text(kept) + " at "
+                              + kept.loc + "; that role wins");
+        auto& ex = cfg_.excluded_services;
+        ex.erase(std::remove(ex.begin(), ex.end(), u.name), ex.end());
+        first = kept;
+      } else {
+        error(u.loc, quote(u.name) + " is already " + role_text(first) + " at "
+                         + first.loc + "; a source has only one role");
+      }
+    }
+  }
+
+  /// Nesting must form a tree: no virtual battery may contain itself,
+  /// directly or through others. Depth-first in file order, iterative: a
+  /// generated config may chain thousands of virtual batteries.
+  void check_cycles() {
+    enum class mark : uint8_t { none, open, done };
+    std::map<std::string, mark> marks;
+    // The nested virtual batteries of each one, in file order.
+    std::map<std::string, std::vector<const role_use*>> members;
+    // (The main service's name was reported by check_roles already.)
+    for (auto& u : uses_)
+      if (u.r == role::vb_member && is_virtual(u.name)
+          && u.name != cfg_.service_name)
+        members[u.vb].push_back(&u);
+    struct step {
+      std::string vb;
+      size_t next;
+    };
+    for (auto& root : cfg_.virtual_batteries) {
+      if (marks[root.service] != mark::none)
+        continue;
+      std::vector<step> stack{{root.service, 0}};
+      marks[root.service] = mark::open;
+      while (!stack.empty()) {
+        auto& top = stack.back();
+        auto& ms = members[top.vb];
+        if (top.next == ms.size()) {
+          marks[top.vb] = mark::done;
+          stack.pop_back();
+          continue;
+        }
+        auto* u = ms[top.next++];
+        if (u->name == top.vb) {
+          error(u->loc, quote(u->name) + " is the virtual battery itself");
+        } else if (marks[u->name] == mark::open) {
+          std::string chain;
+          auto from = std::find_if(stack.begin(), stack.end(),
+                                   [&](auto& s) { return s.vb == u->name; });
+          for (auto it = from; it != stack.end(); ++it)
+            chain += it->vb + " -> ";
+          error(u->loc, quote(u->name) + " forms a cycle: " + chain + u->name);
+        } else if (marks[u->name] == mark::none) {
+          marks[u->name] = mark::open;
+          stack.push_back({u->name, 0});
+        }
+      }
+    }
+  }
+
+  /// A `class:` member needs its arguments in `classes` (error: without
+  /// them the hook cannot do anything); a `classes` entry no member uses is
+  /// dead text (warning).
+  void check_hooks() {
+    std::set<std::string> used;
+    for (auto& u : hook_uses_) {
+      used.insert(u.key);
+      if (cfg_.hooks.count(u.key) == 0)
+        error(u.loc, quote(hook_prefix + u.key)
+                         + " has no arguments: "
+                           "\"classes\" has no key "
+                         + quote(u.key));
+    }
+    for (auto& [key, loc] : class_locs_)
+      if (used.count(key) == 0)
+        warning(loc, "hook " + quote(key)
+                         + " is not used: no virtual "
+                           "battery lists "
+                         + quote(hook_prefix + key));
+  }
+
+  const std::string& origin_;
+  config_report& rep_;
+  config& cfg_;
+  std::vector<role_use> uses_;
+  std::vector<hook_use> hook_uses_;
+  std::map<std::string, std::string> vb_locs_;
+  std::vector<std::pair<std::string, std::string>> class_locs_;
+};
 
 } // namespace
 
 config_report parse_config(const std::string& text, const std::string& origin) {
   config_report rep;
   json doc;
+  sax_builder sax{doc};
+  bool parsed = false;
   try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    // nlohmann's text starts with "[json.exception.parse_error.101] parse
-    // error at line 1, column 5: ..."; keep the part after the position.
-    auto colon = what.find(": ", what.find("parse error"));
-    auto detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    rep.errors.push_back(origin + ": invalid JSON at "
-                         + location(text, e.byte > 0 ? e.byte - 1 : 0) + ": "
-                         + detail);
+    parsed = json::sax_parse(text, &sax);
+  } catch (const json::exception& e) {
+    // The SAX interface reports through parse_error(); this is belt and
+    // braces for anything nlohmann throws past it.
+    rep.errors.push_back(origin + ": top level: invalid JSON: " + e.what());
     return rep;
   }
-  if (!doc.is_object()) {
-    rep.errors.push_back(origin + ": the config must be a JSON object");
+  if (!parsed) {
+    rep.errors.push_back(origin + ": " + line_column(text, sax.error_position())
+                         + ": invalid JSON: " + sax.error());
     return rep;
   }
-  auto& c = rep.cfg;
-  auto err = [&](const std::string& key, const std::string& msg) {
-    rep.errors.push_back(origin + ": " + key + ": " + msg);
-  };
-  auto number = [&](const std::string& key, const json& v, double min,
-                    double& out) {
-    if (!v.is_number()) {
-      err(key, "must be a number");
-      return;
-    }
-    auto x = v.get<double>();
-    if (!std::isfinite(x) || x < min) {
-      err(key, "must be at least " + std::to_string(static_cast<int>(min)));
-      return;
-    }
-    out = x;
-  };
-  for (auto& [key, v] : doc.items()) {
-    if (key == "serviceName") {
-      static const std::string prefix = "com.victronenergy.battery.";
-      if (!v.is_string()) {
-        err(key, "must be a string");
-      } else {
-        auto s = v.get<std::string>();
-        auto suffix = s.compare(0, prefix.size(), prefix) == 0
-                          ? s.substr(prefix.size())
-                          : std::string{};
-        bool valid
-            = !suffix.empty()
-              && suffix.find_first_not_of(
-                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                     "0123456789_")
-                     == std::string::npos
-              && !std::isdigit(static_cast<unsigned char>(suffix[0]));
-        if (!valid)
-          err(key, "\"" + s
-                       + "\" is not com.victronenergy.battery.<suffix> with a "
-                         "suffix of letters, digits and _");
-        else
-          c.service_name = s;
-      }
-    } else if (key == "excludedServices") {
-      if (!v.is_array()) {
-        err(key, "must be a list of service names");
-        continue;
-      }
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string())
-          err(key + "[" + std::to_string(i) + "]", "must be a string");
-        else
-          c.excluded_services.push_back(v[i].get<std::string>());
-      }
-    } else if (key == "capacity") {
-      double x = 0;
-      number(key, v, 0, x);
-      if (v.is_number() && x > 0)
-        c.capacity = x;
-      else if (v.is_number())
-        err(key, "must be greater than 0");
-    } else if (key == "socMethod") {
-      auto s = v.is_string() ? v.get<std::string>() : std::string{};
-      if (s == "weighted")
-        c.soc = soc_method::weighted;
-      else if (s == "mean")
-        c.soc = soc_method::mean;
-      else if (s == "min")
-        c.soc = soc_method::min;
-      else
-        err(key, "must be one of weighted, mean, min");
-    } else if (key == "startupBatteryWait") {
-      number(key, v, 0, c.startup_battery_wait);
-    } else if (key == "reconnectTimeout") {
-      number(key, v, 0, c.reconnect_timeout);
-    } else if (key == "staleTimeout") {
-      number(key, v, 1, c.stale_timeout);
-    } else if (key == "publishInterval") {
-      double x = c.publish_interval_ms;
-      number(key, v, 0, x);
-      c.publish_interval_ms = static_cast<int>(x);
-    } else if (key == "legacySignals") {
-      if (!v.is_boolean())
-        err(key, "must be true or false");
-      else
-        c.legacy_signals = v.get<bool>();
-    } else if (key == "logLevel") {
-      auto lvl
-          = v.is_string() ? parse_log_level(v.get<std::string>()) : caf::none;
-      if (!lvl)
-        err(key, "must be one of DEBUG, INFO, WARNING, ERROR");
-      else
-        c.level = *lvl;
-    } else if (not_yet_supported().count(key) != 0) {
-      err(key, "is a key of the Python add-on that this version does not "
-               "implement yet; remove it or use a later version");
-    } else {
-      err(key, "unknown key");
-    }
-  }
+  for (auto& loc : sax.duplicates())
+    rep.errors.push_back(origin + ": " + loc
+                         + ": key given twice; each key may appear only once "
+                           "in an object");
+  validator{origin, rep}.run(doc);
   return rep;
 }
 
 config_report load_config(const std::string& path) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0 && errno == ENOENT)
+  bool found = stat(path.c_str(), &st) == 0;
+  if (!found && errno == ENOENT)
     return {}; // no file: defaults
+  config_report rep;
+  if (found && S_ISDIR(st.st_mode)) {
+    rep.errors.push_back(path + ": cannot be read: is a directory");
+    return rep;
+  }
   std::ifstream in{path};
   if (!in) {
-    config_report rep;
-    rep.errors.push_back(path + ": cannot be read");
+    rep.errors.push_back(path + ": cannot be read: " + std::strerror(errno));
     return rep;
   }
   std::stringstream buf;

@@ -1,7 +1,20 @@
 #pragma once
 
 // Reads the JSON config into the typed `config` (the only JSON parsing in
-// the project). Every problem of a file is reported at once.
+// the project). Validation is strict and reports every problem of a file at
+// once (product.md section 4).
+//
+// Every message reads `<origin>: <location>: <text>`, optionally followed by
+// ` (did you mean "<x>"?)`. The location is `line L, column C` for invalid
+// JSON and otherwise the JSON path of the offending value, written like
+// JavaScript: plain identifiers after a dot (`ir.minVoltageChange`), other
+// keys quoted in brackets (`primaryServices["com.victronenergy.battery.x"]`),
+// list indices in brackets (`[2]`); `top level` for the whole document.
+//
+// Order of the messages: duplicate keys (file order), then each top-level
+// key's own checks in file order, then the checks that need the whole file:
+// names of this process's own services, roles, nesting cycles, hook
+// references, unused hook definitions.
 
 #include <string>
 #include <vector>
@@ -19,10 +32,12 @@ struct config_report {
   }
 };
 
-/// `origin` names the file in messages.
+/// `origin` names the file in messages. Never throws; `cfg` is only
+/// meaningful when `ok()`.
 config_report parse_config(const std::string& text, const std::string& origin);
 
-/// A missing file means defaults; an unreadable one is an error.
+/// A missing file means defaults; an unreadable one is an error
+/// (`<path>: cannot be read: <reason>`, the one message without location).
 config_report load_config(const std::string& path);
 
 } // namespace ba

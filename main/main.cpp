@@ -13,11 +13,7 @@
 #include <pthread.h>
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "actors/aggregator.hpp"
-#include "actors/discovery.hpp"
-#include "actors/health.hpp"
-#include "actors/publisher.hpp"
-#include "actors/settings.hpp"
+#include "actors/supervisor.hpp"
 #include "bus/bus_adapter.hpp"
 #include "bus/dbus_thread.hpp"
 #include "main/cli.hpp"
@@ -29,9 +25,6 @@
 using namespace ba;
 
 namespace {
-
-/// Preferred VRM instance of the main aggregate (the Python add-on's).
-constexpr int32_t preferred_instance = 1024;
 
 std::shared_ptr<sdbus::IConnection> open_bus(const std::string& bus) {
   if (bus == "system")
@@ -111,7 +104,7 @@ int main(int argc, char** argv) {
   // starts so that every thread inherits the mask.
   sigset_t sigs;
   sigemptyset(&sigs);
-  for (auto s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1})
+  for (auto s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2})
     sigaddset(&sigs, s);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
@@ -140,24 +133,18 @@ int main(int argc, char** argv) {
   {
     actor_config acfg;
     caf::actor_system sys{acfg};
-    auto suffix = service_suffix(cfg.service_name);
-    auto settings = sys.spawn(settings_actor, std::string{"BatteryAggregator"},
-                              suffix, preferred_instance, bus.get());
-    auto publisher
-        = sys.spawn(publisher_actor, cfg, cfg.service_name,
-                    std::string{"Battery Aggregator"}, bus.get(), settings);
-    auto aggregator = sys.spawn(aggregator_actor, cfg, publisher);
-    caf::anon_send(settings, ready_atom::value, publisher, aggregator);
-    auto discovery = sys.spawn(discovery_actor, cfg,
-                               std::set<std::string>{cfg.service_name},
-                               aggregator, settings, bus.get());
-    auto health = sys.spawn(health_actor, aggregator, publisher,
-                            caf::timespan{std::chrono::minutes(1)});
-    bus->start(discovery);
+    auto supervisor = sys.spawn(supervisor_actor, cfg, bus.get());
+    // Test hook: SIGUSR2 crashes the aggregator, to show supervision.
+    bool test_hooks = getenv("BA_TEST_HOOKS") != nullptr;
 
     for (;;) {
       int sig = 0;
       sigwait(&sigs, &sig);
+      if (sig == SIGUSR2) {
+        if (test_hooks)
+          caf::anon_send(supervisor, crash_atom::value);
+        continue;
+      }
       if (sig == SIGHUP) {
         log(log_level::warning, "main",
             "SIGHUP: config reload is not implemented yet; config unchanged");
@@ -170,8 +157,7 @@ int main(int argc, char** argv) {
     }
     // Release the name first, so Venus sees the service leave at once.
     bus->release_all();
-    for (auto& a : {discovery, aggregator, publisher, settings, health})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   }
   bus->shutdown();

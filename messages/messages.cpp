@@ -49,4 +49,23 @@ bool operator==(const dvcc_state& x, const dvcc_state& y) {
          && x.max_charge_voltage == y.max_charge_voltage;
 }
 
+bool operator==(const member_state& x, const member_state& y) {
+  return x.service == y.service && x.status == y.status && x.reason == y.reason;
+}
+
+bool operator==(const probe_result& x, const probe_result& y) {
+  return x.service == y.service && x.ok == y.ok;
+}
+
+const char* to_string(member_status s) {
+  switch (s) {
+    case member_status::online:
+      return "online";
+    case member_status::stale:
+      return "stale";
+    default:
+      return "lost";
+  }
+}
+
 } // namespace ba

@@ -23,6 +23,9 @@ using startup_atom = caf::atom_constant<caf::atom("startup")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 using crash_atom = caf::atom_constant<caf::atom("crash")>;
+using check_atom = caf::atom_constant<caf::atom("check")>;
+using grace_atom = caf::atom_constant<caf::atom("grace")>;
+using redetect_atom = caf::atom_constant<caf::atom("redetect")>;
 
 // -- D-Bus thread -> actors
 // ----------------------------------------------------
@@ -88,9 +91,29 @@ struct member_update {
   bool snapshot = false;
 };
 
-/// A source is gone (its name left the bus).
+/// A source is gone for good (its actor ended without its name leaving:
+/// a crash). Treated like `lost`.
 struct member_removed {
   std::string service;
+};
+
+/// product.md 1.1.
+enum class member_status : uint8_t { online, stale, lost };
+
+const char* to_string(member_status s);
+
+/// A source's state changed; `reason` says why, for the log and the
+/// explanation.
+struct member_state {
+  std::string service;
+  member_status status = member_status::online;
+  std::string reason;
+};
+
+/// Answer to a liveness probe (GetValue /Connected, 2 s timeout).
+struct probe_result {
+  std::string service;
+  bool ok = false;
 };
 
 /// The computed output of a bank; the publisher rounds, diffs and sends.
@@ -143,6 +166,8 @@ BA_INSPECT_AND_COMPARE(settings_added, x.results)
 BA_INSPECT_AND_COMPARE(service_registered, x.service, x.device_instance)
 BA_INSPECT_AND_COMPARE(member_update, x.service, x.values, x.snapshot)
 BA_INSPECT_AND_COMPARE(member_removed, x.service)
+BA_INSPECT_AND_COMPARE(member_state, x.service, x.status, x.reason)
+BA_INSPECT_AND_COMPARE(probe_result, x.service, x.ok)
 BA_INSPECT_AND_COMPARE(publish_values, x.values)
 BA_INSPECT_AND_COMPARE(device_instance, x.instance)
 BA_INSPECT_AND_COMPARE(custom_name, x.name)
@@ -159,6 +184,8 @@ bool operator==(const source_values& x, const source_values& y);
 bool operator==(const scan_failed& x, const scan_failed& y);
 bool operator==(const member_update& x, const member_update& y);
 bool operator==(const member_removed& x, const member_removed& y);
+bool operator==(const member_state& x, const member_state& y);
+bool operator==(const probe_result& x, const probe_result& y);
 bool operator==(const publish_values& x, const publish_values& y);
 bool operator==(const device_instance& x, const device_instance& y);
 bool operator==(const path_written& x, const path_written& y);

@@ -80,6 +80,8 @@ const std::vector<path_info>& path_table() {
        "writable; persisted at /Settings/Battery/<suffix>/CustomName"},
       {"/LogLevel", unit::text, writable::log_level,
        "writable: DEBUG, INFO, WARNING, ERROR"},
+      {"/Redetect", unit::count, writable::trigger,
+       "writable: 1 resets the roster to the members online now"},
       // Measurements (product.md 2.1).
       {"/Dc/0/Voltage", unit::volt, writable::no, "mean of members"},
       {"/Dc/0/Current", unit::amp, writable::no, "sum"},
@@ -191,9 +193,13 @@ const std::vector<path_info>& path_table() {
        "capacity-weighted mean"},
       // Roster and diagnostics (product.md 2.5).
       {"/System/NrOfBatteries", unit::count, writable::no,
-       "number of online members"},
+       "number of members counting now (online, or inside reconnectTimeout)"},
       {"/System/Batteries", unit::text, writable::no,
        "JSON list of member service names"},
+      {"/System/NrOfBatteriesKnown", unit::count, writable::no,
+       "roster size: members seen since start or /Redetect"},
+      {"/System/MissingBatteries", unit::text, writable::no,
+       "JSON list of roster members not online"},
       {"/System/BatteriesParallel", unit::count, writable::no,
        "number of online members"},
       {"/System/BatteriesSeries", unit::count, writable::no,

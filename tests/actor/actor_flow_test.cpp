@@ -1,6 +1,7 @@
 #define CAF_SUITE actor_flow
 #include "actor/dsl.hpp"
 
+#include <chrono>
 #include <set>
 #include <string>
 
@@ -14,10 +15,12 @@
 
 using namespace ba;
 using ba::test::fake_bus;
+using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char* bat_a = "com.victronenergy.battery.a";
+constexpr const char* bat_b = "com.victronenergy.battery.b";
 constexpr const char* own = "com.victronenergy.battery.aggregator";
 
 caf::behavior settings_stub() {
@@ -38,12 +41,20 @@ struct fixture : test_coordinator_fixture<> {
 
   fixture() {
     cfg.excluded_services = {"com.victronenergy.battery.shunt"};
+    cfg.stale_timeout = 60;
+    cfg.reconnect_timeout = 0;
+    spawn_all();
+  }
+
+  void spawn_all() {
     settings = sys.spawn(settings_stub);
-    publisher = sys.spawn(publisher_actor, cfg, std::string{own},
-                          std::string{"Battery Aggregator"}, &bus, settings);
+    publisher
+        = sys.spawn(publisher_actor, cfg, std::string{own},
+                    std::string{"Battery Aggregator"}, &bus, settings, false);
     aggregator = sys.spawn(aggregator_actor, cfg, publisher);
     discovery = sys.spawn(discovery_actor, cfg, std::set<std::string>{own},
                           aggregator, settings, &bus);
+    caf::anon_send(publisher, ready_atom::value, aggregator);
     // Run the start-up messages (the aggregator publishes the empty bank
     // at once).
     sched.run();
@@ -72,10 +83,34 @@ struct fixture : test_coordinator_fixture<> {
     return bus.watches.back().sink;
   }
 
+  /// The complete scan of `src` arrives: a snapshot, then "online".
+  void scanned(caf::actor src, const std::string& service,
+               const value_map& values) {
+    inject((source_values),
+           from(self).to(src).with(source_values{service, values, true}));
+    expect((member_update),
+           from(src).to(aggregator).with(member_update{service, values, true}));
+    expect((member_state),
+           from(src)
+               .to(aggregator)
+               .with(member_state{service, member_status::online, ""}));
+    expect((publish_values), from(aggregator).to(publisher));
+  }
+
   value_map pack(double v, double i) {
     return {{"/Dc/0/Voltage", value::real(v)},
             {"/Dc/0/Current", value::real(i)},
             {"/Connected", value::integer(1)}};
+  }
+
+  aggregator_state& agg_state() {
+    return deref<caf::stateful_actor<aggregator_state>>(aggregator).state;
+  }
+
+  value out(const std::string& path) {
+    auto& o = agg_state().last_output;
+    auto i = o.find(path);
+    return i == o.end() ? value::text("<missing>") : i->second;
   }
 };
 
@@ -85,13 +120,7 @@ CAF_TEST_FIXTURE_SCOPE(actor_flow_tests, fixture)
 
 CAF_TEST(a scanned source reaches the publisher and registers the service) {
   auto src = appear(bat_a);
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
-  expect((member_update),
-         from(src)
-             .to(aggregator)
-             .with(member_update{bat_a, pack(52.0, 10.0), true}));
-  expect((publish_values), from(aggregator).to(publisher));
+  scanned(src, bat_a, pack(52.0, 10.0));
   // Valid data, but no device instance yet: not registered.
   CAF_CHECK_EQUAL(bus.exports.size(), 0u);
   inject((device_instance),
@@ -106,14 +135,12 @@ CAF_TEST(a scanned source reaches the publisher and registers the service) {
   CAF_CHECK_EQUAL(fake_bus::find(spec.items, "/System/NrOfBatteries"),
                   value::integer(1));
   CAF_CHECK_EQUAL(fake_bus::find(spec.items, "/Soc"), value::invalid());
+  CAF_CHECK_EQUAL(fake_bus::find(spec.items, "/Redetect"), value::integer(0));
 }
 
 CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   auto src = appear(bat_a);
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
-  expect((member_update), from(src).to(aggregator));
-  expect((publish_values), from(aggregator).to(publisher));
+  scanned(src, bat_a, pack(52.0, 10.0));
   inject((device_instance),
          from(self).to(publisher).with(device_instance{1024}));
   CAF_REQUIRE_EQUAL(bus.exports.size(), 1u);
@@ -146,28 +173,31 @@ CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   // The clock has not moved since the last flush: this one waits for the
   // end of the publish interval (10 ms).
   disallow((flush_atom), from(publisher).to(publisher));
-  CAF_CHECK_EQUAL(advance_time(std::chrono::milliseconds(9)), 0u);
-  CAF_CHECK_EQUAL(advance_time(std::chrono::milliseconds(1)), 1u);
+  CAF_CHECK_EQUAL(advance_time(9ms), 0u);
+  CAF_CHECK_EQUAL(advance_time(1ms), 1u);
   expect((flush_atom), from(publisher).to(publisher));
   CAF_CHECK_EQUAL(bus.updates.size(), 1u);
 }
 
 CAF_TEST(a source that leaves the bus is dropped from the bank) {
   auto src = appear(bat_a);
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
-  expect((member_update), from(src).to(aggregator));
-  expect((publish_values), from(aggregator).to(publisher));
+  scanned(src, bat_a, pack(52.0, 10.0));
   inject((service_vanished),
          from(self).to(discovery).with(service_vanished{bat_a}));
   expect((lost_atom), from(discovery).to(src));
-  expect((member_removed),
-         from(src).to(aggregator).with(member_removed{bat_a}));
+  expect((member_state),
+         from(src)
+             .to(aggregator)
+             .with(member_state{bat_a, member_status::lost, "left the bus"}));
   expect((publish_values), from(aggregator).to(publisher));
-  auto& st = deref<caf::stateful_actor<aggregator_state>>(aggregator).state;
-  CAF_CHECK_EQUAL(st.sources.size(), 0u);
-  CAF_CHECK_EQUAL(st.last_output["/System/NrOfBatteries"], value::integer(0));
-  CAF_CHECK(!st.last_output["/Dc/0/Voltage"].valid());
+  CAF_CHECK_EQUAL(agg_state().sources.size(), 0u);
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
+  CAF_CHECK(!out("/Dc/0/Voltage").valid());
+  // It stays on the roster: all batteries lost.
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(1));
+  CAF_CHECK_EQUAL(out("/System/MissingBatteries"),
+                  value::text("[\"com.victronenergy.battery.a\"]"));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
 }
 
 CAF_TEST(values before the scan completes do not count) {
@@ -211,21 +241,21 @@ CAF_TEST(startup registers with invalid values after the wait) {
   inject((device_instance),
          from(self).to(publisher).with(device_instance{1024}));
   CAF_CHECK_EQUAL(bus.exports.size(), 0u);
-  sched.trigger_timeout();
-  expect((startup_atom), from(publisher).to(publisher));
+  // Both the publisher and the aggregator wait startupBatteryWait (30 s).
+  CAF_CHECK_EQUAL(advance_time(30s), 2u);
+  sched.run();
   CAF_REQUIRE_EQUAL(bus.exports.size(), 1u);
   CAF_CHECK_EQUAL(fake_bus::find(bus.exports[0].items, "/Dc/0/Voltage"),
                   value::invalid());
   CAF_CHECK_EQUAL(fake_bus::find(bus.exports[0].items, "/Connected"),
                   value::integer(1));
+  // No battery ever seen after the wait: BmsCable 2.
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
 }
 
 CAF_TEST(a new device instance re - registers) {
   auto src = appear(bat_a);
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, pack(52.0, 10.0), true}));
-  expect((member_update), from(src).to(aggregator));
-  expect((publish_values), from(aggregator).to(publisher));
+  scanned(src, bat_a, pack(52.0, 10.0));
   inject((device_instance),
          from(self).to(publisher).with(device_instance{1024}));
   inject((device_instance),
@@ -243,6 +273,129 @@ CAF_TEST(a written custom name is persisted through settings) {
                              own, "/CustomName", value::text("House bank")}));
   expect((custom_name),
          from(publisher).to(settings).with(custom_name{"House bank"}));
+}
+
+CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  inject((source_values),
+         from(self).to(src).with(
+             source_values{bat_a, {{"/Connected", value::integer(0)}}, false}));
+  expect((member_update), from(src).to(aggregator));
+  expect((member_state),
+         from(src)
+             .to(aggregator)
+             .with(member_state{bat_a, member_status::stale, "/Connected 0"}));
+  expect((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
+  // Back: the source is read completely before it counts.
+  inject((source_values),
+         from(self).to(src).with(
+             source_values{bat_a, {{"/Connected", value::integer(1)}}, false}));
+  CAF_CHECK_EQUAL(bus.watches.size(), 2u);
+  CAF_CHECK(bus.watches.back().scan);
+  scanned(src, bat_a, pack(51.0, 3.0));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+  CAF_CHECK_EQUAL(out("/Dc/0/Current"), value::real(3.0));
+}
+
+CAF_TEST(a silent source that does not answer the probe goes stale) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  // The start-up waits (30 s) of the publisher and the aggregator end
+  // first; 60 s without a signal: the source probes.
+  CAF_CHECK_EQUAL(advance_time(30s), 2u);
+  sched.run();
+  CAF_CHECK_EQUAL(advance_time(30s), 1u);
+  expect((check_atom, uint64_t), from(src).to(src));
+  CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
+  inject((probe_result), from(self).to(src).with(probe_result{bat_a, false}));
+  expect((member_state), from(src).to(aggregator));
+  expect((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(agg_state().sources.at(bat_a).status, member_status::stale);
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
+  // It answers again 5 s later: rescanned, then online.
+  CAF_CHECK_EQUAL(advance_time(5s), 1u);
+  expect((check_atom, uint64_t), from(src).to(src));
+  CAF_REQUIRE_EQUAL(bus.probes.size(), 2u);
+  auto scans = bus.watches.size();
+  inject((probe_result), from(self).to(src).with(probe_result{bat_a, true}));
+  CAF_CHECK_EQUAL(bus.watches.size(), scans + 1);
+  scanned(src, bat_a, pack(52.5, 1.0));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+}
+
+CAF_TEST(a quiet source that answers the probe stays online) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  CAF_CHECK_EQUAL(advance_time(30s), 2u);
+  sched.run();
+  CAF_CHECK_EQUAL(advance_time(30s), 1u);
+  expect((check_atom, uint64_t), from(src).to(src));
+  inject((probe_result), from(self).to(src).with(probe_result{bat_a, true}));
+  disallow((member_state), from(src).to(aggregator));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+}
+
+CAF_TEST(redetect clears the roster to the members online) {
+  auto a = appear(bat_a);
+  scanned(a, bat_a, pack(52.0, 10.0));
+  auto b = appear(bat_b);
+  scanned(b, bat_b, pack(52.0, 5.0));
+  inject((service_vanished),
+         from(self).to(discovery).with(service_vanished{bat_b}));
+  expect((lost_atom), from(discovery).to(b));
+  expect((member_state), from(b).to(aggregator));
+  expect((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(2));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(1));
+  inject((path_written), from(self).to(publisher).with(path_written{
+                             own, "/Redetect", value::integer(1)}));
+  expect((redetect_atom), from(publisher).to(aggregator));
+  expect((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(1));
+  CAF_CHECK_EQUAL(out("/System/MissingBatteries"), value::text("[]"));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable").valid(), false);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+struct grace_fixture : fixture {
+  grace_fixture() {
+    // Rebuild with a reconnect grace of 10 s.
+    for (auto& a : {discovery, aggregator, publisher, settings})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sched.run();
+    cfg.reconnect_timeout = 10;
+    spawn_all();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(grace_tests, grace_fixture)
+
+CAF_TEST(a lost member keeps its values for reconnectTimeout) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  inject((service_vanished),
+         from(self).to(discovery).with(service_vanished{bat_a}));
+  expect((lost_atom), from(discovery).to(src));
+  expect((member_state), from(src).to(aggregator));
+  // Inside the grace: still counted with its last values (no new output).
+  CAF_CHECK_EQUAL(out("/Dc/0/Current"), value::real(10.0));
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+  CAF_CHECK_EQUAL(advance_time(9s), 0u);
+  CAF_CHECK_EQUAL(advance_time(1s), 1u);
+  expect((grace_atom, std::string, uint64_t), from(aggregator).to(aggregator));
+  expect((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK(!out("/Dc/0/Current").valid());
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
+  // Every member lost beyond its grace: no charging, no discharging.
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -37,6 +37,8 @@ class fake_bus : public bus_port {
   std::vector<watch_call> watches;
   std::vector<path_watch_call> path_watches;
   std::vector<std::string> unwatches;
+  std::vector<std::string> probes;
+  std::vector<caf::actor> rebinds;
   std::vector<export_spec> exports;
   std::vector<update_call> updates;
   std::vector<std::string> withdrawals;
@@ -49,6 +51,12 @@ class fake_bus : public bus_port {
   void watch_paths(const std::string& service, caf::actor sink,
                    std::vector<std::string> paths) override {
     path_watches.push_back({service, std::move(sink), std::move(paths)});
+  }
+  void probe(const std::string& service, caf::actor) override {
+    probes.push_back(service);
+  }
+  void rebind(caf::actor discovery) override {
+    rebinds.push_back(std::move(discovery));
   }
   void unwatch(const std::string& service, caf::actor_addr) override {
     unwatches.push_back(service);

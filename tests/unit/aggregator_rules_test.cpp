@@ -4,12 +4,14 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "actors/aggregator.hpp"
 #include "actors/health.hpp"
 #include "actors/publisher.hpp"
 #include "actors/roles.hpp"
 #include "actors/settings.hpp"
+#include "actors/source.hpp"
 
 using namespace ba;
 
@@ -23,7 +25,7 @@ value_map bank(const std::map<std::string, value_map>& members,
     sources[service].values = values;
   bank_input in;
   for (auto& [service, src] : sources)
-    if (member_online(src.values))
+    if (offline_reason(src.values).empty())
       in.members.emplace(service, &src);
   bank_memory mem;
   return compute_bank(in, cfg, mem, nullptr);
@@ -83,12 +85,115 @@ CAF_TEST(config capacity and socMethod reach the rules) {
   CAF_CHECK_EQUAL(out["/Soc"], value::real(50));
 }
 
-CAF_TEST(member online by Connected) {
-  CAF_CHECK(member_online({}));
-  CAF_CHECK(member_online({{"/Connected", value::integer(1)}}));
-  CAF_CHECK(member_online({{"/Connected", value::invalid()}}));
-  CAF_CHECK(!member_online({{"/Connected", value::integer(0)}}));
-  CAF_CHECK(!member_online({{"/Connected", value::real(0.0)}}));
+CAF_TEST(a source reports itself offline by Connected 0 or BmsCable 2) {
+  CAF_CHECK_EQUAL(offline_reason({}), "");
+  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::integer(1)}}), "");
+  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::invalid()}}), "");
+  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::integer(0)}}),
+                  "/Connected 0");
+  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::real(0.0)}}),
+                  "/Connected 0");
+  CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(1)}}),
+                  "");
+  CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(2)}}),
+                  "/Alarms/BmsCable 2");
+}
+
+CAF_TEST(a source counts while online or inside its grace) {
+  tracked_source t;
+  CAF_CHECK(!counts(t)); // no state yet: still being scanned
+  t.has_status = true;
+  t.status = member_status::online;
+  CAF_CHECK(counts(t));
+  t.status = member_status::stale;
+  CAF_CHECK(counts(t));
+  t.expired = true;
+  CAF_CHECK(!counts(t));
+  t.status = member_status::lost;
+  CAF_CHECK(!counts(t));
+}
+
+CAF_TEST(roster paths and BmsCable) {
+  struct row {
+    const char* what;
+    std::set<std::string> roster;
+    std::set<std::string> counting;
+    bool startup_done;
+    value own_cable; // the members' own max, invalid when none published it
+    value known;
+    value missing;
+    value cable;
+  };
+  auto none = value::text("<missing>");
+  std::vector<row> rows{
+      {"all there",
+       {"a", "b"},
+       {"a", "b"},
+       true,
+       value::integer(0),
+       value::integer(2),
+       value::text("[]"),
+       value::integer(0)},
+      {"all there and no alarm published",
+       {"a"},
+       {"a"},
+       true,
+       none,
+       value::integer(1),
+       value::text("[]"),
+       none},
+      {"one missing",
+       {"a", "b"},
+       {"a"},
+       true,
+       value::integer(0),
+       value::integer(2),
+       value::text("[\"b\"]"),
+       value::integer(1)},
+      {"one missing, a member alarm 2 stays",
+       {"a", "b"},
+       {"a"},
+       true,
+       value::integer(2),
+       value::integer(2),
+       value::text("[\"b\"]"),
+       value::integer(2)},
+      {"none left",
+       {"a", "b"},
+       {},
+       true,
+       none,
+       value::integer(2),
+       value::text("[\"a\",\"b\"]"),
+       value::integer(2)},
+      {"none ever after the wait",
+       {},
+       {},
+       true,
+       none,
+       value::integer(0),
+       value::text("[]"),
+       value::integer(2)},
+      {"none yet during the wait",
+       {},
+       {},
+       false,
+       none,
+       value::integer(0),
+       value::text("[]"),
+       none},
+  };
+  for (auto& r : rows) {
+    CAF_MESSAGE(r.what);
+    value_map out;
+    if (r.own_cable != none)
+      out["/Alarms/BmsCable"] = r.own_cable;
+    apply_roster(r.roster, r.counting, r.startup_done, out);
+    CAF_CHECK_EQUAL(out["/System/NrOfBatteriesKnown"], r.known);
+    CAF_CHECK_EQUAL(out["/System/MissingBatteries"], r.missing);
+    auto i = out.find("/Alarms/BmsCable");
+    CAF_CHECK_EQUAL(i == out.end() ? none : i->second, r.cable);
+  }
 }
 
 CAF_TEST(roles match exact names only) {

@@ -1,0 +1,37 @@
+#pragma once
+
+// The supervisor owns the top-level actors (settings, publisher,
+// aggregator, discovery, health). When one of them dies of an error it logs
+// the crash and restarts all of them together: they hold each other's
+// handles, and a fresh set re-reads every source in milliseconds. The
+// exported service stays on the bus throughout (the bus side keeps it, and
+// the new publisher takes it over).
+
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/bus_port.hpp"
+#include "messages/config.hpp"
+
+namespace ba {
+
+struct supervisor_state {
+  const char* name = "supervisor";
+  caf::actor settings;
+  caf::actor publisher;
+  caf::actor aggregator;
+  caf::actor discovery;
+  caf::actor health;
+  uint64_t restarts = 0;
+
+  ~supervisor_state();
+};
+
+/// `crash_atom` is forwarded to the aggregator (the test hook).
+caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
+                               config cfg, bus_port* bus);
+
+} // namespace ba
