@@ -64,9 +64,13 @@ const char* role_name(source_role r) {
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                config cfg, caf::actor publisher) {
   log_lifecycle(self, "aggregator");
-  std::set<std::string> own{cfg.service_name};
-  auto grace = std::chrono::milliseconds(
-      static_cast<int64_t>(cfg.reconnect_timeout * 1000));
+  self->state.cfg = cfg;
+  auto own
+      = [=] { return std::set<std::string>{self->state.cfg.service_name}; };
+  auto grace = [=] {
+    return std::chrono::milliseconds(
+        static_cast<int64_t>(self->state.cfg.reconnect_timeout * 1000));
+  };
   auto is_member = [=](const std::string& service) {
     auto i = self->state.classes.find(service);
     return i != self->state.classes.end()
@@ -75,7 +79,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
   auto classify_source = [=](const std::string& service) {
     auto& st = self->state;
     auto cls = classify(service, custom_name_of(st.sources[service].src.values),
-                        cfg, own);
+                        st.cfg, own());
     auto i = st.classes.find(service);
     if (i == st.classes.end() || i->second.role != cls.role
         || i->second.index != cls.index)
@@ -110,7 +114,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     auto all_lost = !st.roster.empty() && counting.empty();
     in.all_members_lost = all_lost;
     std::vector<std::string> warnings;
-    auto out = compute_bank(in, cfg, st.memory, &warnings);
+    auto out = compute_bank(in, st.cfg, st.memory, &warnings);
     for (auto& w : warnings)
       log(log_level::warning, "aggregator", w);
     if (all_lost) {
@@ -178,10 +182,10 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           t.expired = false;
           if (is_member(ms.service))
             st.roster.insert(ms.service);
-        } else if (grace.count() > 0) {
+        } else if (grace().count() > 0) {
           // Its last values keep counting for reconnectTimeout.
           t.expired = false;
-          self->delayed_send(self, grace, grace_atom::value, ms.service,
+          self->delayed_send(self, grace(), grace_atom::value, ms.service,
                              t.grace_generation);
         } else {
           t.expired = true;
@@ -222,6 +226,19 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         log(log_level::info, "aggregator",
             "roster reset to the " + std::to_string(st.roster.size())
                 + " members online");
+        recompute();
+      },
+      [=](const config_ptr& next) {
+        // Reload: roles may have moved (primaries, exclusions, `name:`),
+        // modes changed; the sources and their values stay.
+        auto& st = self->state;
+        st.cfg = *next;
+        for (auto& [service, t] : st.sources)
+          classify_source(service);
+        // A source that is no longer a member is not missing either.
+        for (auto i = st.roster.begin(); i != st.roster.end();)
+          i = st.sources.count(*i) != 0 && !is_member(*i) ? st.roster.erase(i)
+                                                          : std::next(i);
         recompute();
       },
       [=](const dvcc_state& d) {

@@ -34,6 +34,8 @@ struct tracked_source {
 
 struct aggregator_state {
   const char* name = "aggregator";
+  /// The config in force (replaced on reload).
+  config cfg;
   std::map<std::string, tracked_source> sources;
   std::map<std::string, source_class> classes;
   /// Every member seen since start or since /Redetect.

@@ -56,7 +56,7 @@ class bus_port {
   /// such as settings and systemcalc whose other paths change all the time.
   virtual void watch_paths(const std::string& service, caf::actor sink,
                            std::vector<std::string> paths)
-    = 0;
+      = 0;
 
   /// Liveness probe: an asynchronous GetValue of /Connected with a 2 s
   /// timeout; answers `probe_result` to `sink`.

@@ -28,15 +28,29 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
                               caf::actor aggregator, caf::actor settings,
                               bus_port* bus) {
   log_lifecycle(self, "discovery");
-  source_timing timing;
-  timing.stale_timeout = std::chrono::milliseconds(
-      static_cast<int64_t>(cfg.stale_timeout * 1000));
-  timing.retry
-      = std::min<caf::timespan>(timing.stale_timeout, std::chrono::seconds(5));
+  self->state.cfg = cfg;
   auto spawn_source = [=](const std::string& service) {
+    source_timing timing;
+    timing.stale_timeout = std::chrono::milliseconds(
+        static_cast<int64_t>(self->state.cfg.stale_timeout * 1000));
+    timing.retry = std::min<caf::timespan>(timing.stale_timeout,
+                                           std::chrono::seconds(5));
     auto src = self->spawn<caf::monitored>(source_actor, service, aggregator,
                                            bus, timing);
     self->state.sources[service] = src;
+  };
+  // The aggregator classifies sources again once their /CustomName is known
+  // (`name:` entries); here only what the name alone tells: our own
+  // services, other classes, exact exclusions.
+  auto wanted = [=](const std::string& service) {
+    switch (classify(service, "", self->state.cfg, own_services).role) {
+      case source_role::member:
+      case source_role::primary:
+      case source_role::auxiliary:
+        return true;
+      default:
+        return false;
+    }
   };
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -50,7 +64,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
               + "), restarting");
       st.sources.erase(name);
       self->send(aggregator, member_removed{name});
-      if (st.present.count(name) != 0)
+      if (st.present.count(name) != 0 && wanted(name))
         spawn_source(name);
       return;
     }
@@ -61,23 +75,15 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
           self->send(settings, a);
           return;
         }
-        // The aggregator classifies sources again once their /CustomName
-        // is known (`name:` entries); here only what the name alone tells:
-        // our own services, other classes, exact exclusions.
-        switch (classify(a.service, "", cfg, own_services).role) {
-          case source_role::member:
-          case source_role::primary:
-          case source_role::auxiliary:
-            break;
-          case source_role::excluded:
-            log(log_level::info, "discovery",
-                a.service + ": excluded by config");
-            return;
-          default:
-            return;
-        }
+        auto role = classify(a.service, "", self->state.cfg, own_services).role;
+        if (role == source_role::other || role == source_role::own)
+          return;
         auto& st = self->state;
         st.present.insert(a.service);
+        if (!wanted(a.service)) {
+          log(log_level::info, "discovery", a.service + ": excluded by config");
+          return;
+        }
         if (st.sources.count(a.service) != 0)
           return;
         log(log_level::info, "discovery", a.service + ": found");
@@ -97,6 +103,25 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
         auto src = i->second;
         st.sources.erase(i);
         self->send(src, lost_atom::value);
+      },
+      [=](const config_ptr& next) {
+        // Reload: follow sources newly excluded or no longer excluded.
+        auto& st = self->state;
+        st.cfg = *next;
+        for (auto& service : st.present) {
+          auto i = st.sources.find(service);
+          bool want = wanted(service);
+          if (want && i == st.sources.end()) {
+            log(log_level::info, "discovery", service + ": no longer excluded");
+            spawn_source(service);
+          } else if (!want && i != st.sources.end()) {
+            log(log_level::info, "discovery", service + ": excluded by config");
+            auto src = i->second;
+            st.sources.erase(i);
+            caf::anon_send_exit(src, caf::exit_reason::user_shutdown);
+            self->send(aggregator, member_removed{service});
+          }
+        }
       },
   };
 }

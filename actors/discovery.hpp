@@ -21,7 +21,10 @@ namespace ba {
 
 struct discovery_state {
   const char* name = "discovery";
+  /// The config in force (replaced on reload).
+  config cfg;
   std::map<std::string, caf::actor> sources;
+  /// Every battery service on the bus that is not ours, whatever its role.
   std::set<std::string> present;
 
   ~discovery_state();

@@ -46,14 +46,15 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
   st.current = identity_values(service, product_name);
   st.ready = restarted;
   log_lifecycle(self, st.name);
-  auto interval = std::chrono::milliseconds(cfg.publish_interval_ms);
+  st.interval = std::chrono::milliseconds(cfg.publish_interval_ms);
+  st.legacy_signals = cfg.legacy_signals;
   auto register_if_ready = [=] {
     auto& st = self->state;
     if (st.registered || !st.ready || !st.instance)
       return;
     export_spec spec;
     spec.service = service;
-    spec.legacy_signals = cfg.legacy_signals;
+    spec.legacy_signals = st.legacy_signals;
     spec.owner = caf::actor_cast<caf::actor>(self);
     for (auto& [path, v] : st.current) {
       auto item = format_item(path, v);
@@ -70,7 +71,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
       return;
     st.flush_scheduled = true;
     auto now = self->clock().now();
-    auto due = st.last_flush + interval;
+    auto due = st.last_flush + st.interval;
     // A message to self queues behind everything already in the mailbox:
     // the flush runs once the mailbox is drained.
     if (now >= due)
@@ -135,6 +136,19 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         schedule_flush();
       },
       [=](ready_atom, caf::actor bank) { self->state.bank = bank; },
+      [=](const config_ptr& next) {
+        auto& st = self->state;
+        st.interval = std::chrono::milliseconds(next->publish_interval_ms);
+        if (next->legacy_signals != st.legacy_signals) {
+          st.legacy_signals = next->legacy_signals;
+          // The bus side learns the new signal mode with the same
+          // identity: the service does not leave the bus.
+          if (st.registered) {
+            st.registered = false;
+            register_if_ready();
+          }
+        }
+      },
       [=](const path_written& w) {
         auto& st = self->state;
         if (w.path == "/Redetect") {

@@ -34,6 +34,9 @@ struct publisher_state {
   caf::optional<int32_t> instance;
   bool ready = false;
   bool registered = false;
+  /// `publishInterval` and `legacySignals` (replaced on reload).
+  caf::timespan interval = std::chrono::milliseconds(10);
+  bool legacy_signals = false;
   /// Receives `redetect_atom` when a client writes 1 to /Redetect.
   caf::actor bank;
   uint64_t signals = 0;

@@ -31,8 +31,10 @@ supervisor_state::~supervisor_state() {
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                config cfg, bus_port* bus) {
   log_lifecycle(self, "supervisor");
+  self->state.cfg = cfg;
   auto start_all = [=](bool restarted) {
     auto& st = self->state;
+    auto& cfg = st.cfg;
     auto suffix = service_suffix(cfg.service_name);
     st.settings = self->spawn<caf::monitored>(settings_actor,
                                               std::string{"BatteryAggregator"},
@@ -52,6 +54,15 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                       caf::timespan{std::chrono::minutes(1)});
     // Names already on the bus are announced to the (new) discovery.
     bus->rebind(st.discovery);
+  };
+  auto stop_all = [=] {
+    auto& st = self->state;
+    for (auto* a : {&st.discovery, &st.aggregator, &st.publisher, &st.settings,
+                    &st.health}) {
+      if (*a)
+        caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+      *a = caf::actor{};
+    }
   };
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -73,18 +84,31 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     log(log_level::error, "supervisor",
         std::string{who} + " crashed (" + describe_exit(dm.reason)
             + "), restarting all actors");
-    for (auto* a : {&st.discovery, &st.aggregator, &st.publisher, &st.settings,
-                    &st.health}) {
-      if (*a && a->address() != dm.source)
-        caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
-      *a = caf::actor{};
-    }
+    stop_all();
     ++st.restarts;
     start_all(true);
     log(log_level::info, "supervisor", "actors restarted");
   });
   start_all(false);
   return {
+      [=](const config_ptr& next) {
+        auto& st = self->state;
+        if (next->service_name != st.cfg.service_name) {
+          // A new name cannot be had without leaving the bus: release the
+          // old one, then start over under the new one.
+          log(log_level::info, "supervisor",
+              "serviceName changed: " + st.cfg.service_name + " -> "
+                  + next->service_name);
+          bus->withdraw_service(st.cfg.service_name);
+          stop_all();
+          st.cfg = *next;
+          start_all(false);
+          return;
+        }
+        st.cfg = *next;
+        for (auto* a : {&st.discovery, &st.aggregator, &st.publisher})
+          self->send(*a, next);
+      },
       [=](crash_atom) {
         if (self->state.aggregator)
           self->send(self->state.aggregator, crash_atom::value);

@@ -26,11 +26,15 @@ struct supervisor_state {
   caf::actor discovery;
   caf::actor health;
   uint64_t restarts = 0;
+  /// The config in force (replaced on reload).
+  config cfg;
 
   ~supervisor_state();
 };
 
-/// `crash_atom` is forwarded to the aggregator (the test hook).
+/// `crash_atom` is forwarded to the aggregator (the test hook); a
+/// `config_ptr` (SIGHUP reload) is applied in place, or, for a new
+/// serviceName, by withdrawing the old service and restarting the actors.
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                config cfg, bus_port* bus);
 

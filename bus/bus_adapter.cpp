@@ -113,6 +113,7 @@ void bus_adapter::do_export(const export_spec& spec) {
     auto& svc = *i->second;
     // A restarted publisher takes over the service it left behind.
     svc.set_owner(spec.owner);
+    svc.set_legacy_signals(spec.legacy_signals);
     if (svc.device_instance() == instance_of(spec.items)) {
       // Same identity (a publisher restarted): never leave the bus.
       svc.apply(spec.items, true);

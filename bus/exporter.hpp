@@ -43,6 +43,10 @@ class exported_service {
     owner_ = std::move(owner);
   }
 
+  void set_legacy_signals(bool on) {
+    legacy_signals_ = on;
+  }
+
   /// The /DeviceInstance in the cache, or -1.
   int32_t device_instance() const;
 

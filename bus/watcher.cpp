@@ -6,6 +6,7 @@
 #include <sdbus-c++/Error.h>
 
 #include "bus/guard.hpp"
+#include "bus/signal_decode.hpp"
 #include "messages/log.hpp"
 #include "messages/messages.hpp"
 #include "messages/path_table.hpp"
@@ -156,21 +157,16 @@ void watcher::on_items_changed(sdbus::Message& msg) {
     routed = routed || routes_.count(s) != 0;
   if (!routed)
     return;
-  items_dict items;
-  try {
-    msg >> items;
-  } catch (const sdbus::Error&) {
-    log(log_level::debug, "bus",
-        "ignoring ItemsChanged with an unexpected signature from "
-            + *j->second.begin());
+  std::vector<std::string> odd;
+  bool bad = false;
+  auto values = decode_items_changed(msg, &odd, &bad);
+  if (bad) {
+    log_odd(*j->second.begin(), "/",
+            "ItemsChanged with an unexpected signature");
     return;
   }
-  value_map values;
-  for (auto& [path, dict] : items) {
-    auto v = dict.find("Value");
-    if (v != dict.end())
-      values[path] = from_variant(v->second);
-  }
+  for (auto& path : odd)
+    log_odd(*j->second.begin(), path, "a value of an unexpected D-Bus type");
   forward(j->second, values);
 }
 
@@ -205,16 +201,24 @@ void watcher::on_properties_changed(sdbus::Message& msg) {
     routed = routed || routes_.count(s) != 0;
   if (!routed)
     return;
-  item_dict dict;
-  try {
-    msg >> dict;
-  } catch (const sdbus::Error&) {
+  bool odd = false;
+  bool bad = false;
+  auto v = decode_properties_changed(msg, &odd, &bad);
+  if (odd)
+    log_odd(*j->second.begin(), msg.getPath(),
+            "a value of an unexpected D-Bus type");
+  if (!v)
     return;
-  }
-  auto v = dict.find("Value");
-  if (v == dict.end())
-    return;
-  forward(j->second, value_map{{msg.getPath(), from_variant(v->second)}});
+  forward(j->second, value_map{{msg.getPath(), *v}});
+}
+
+void watcher::log_odd(const std::string& service, const std::string& path,
+                      const std::string& what) {
+  // Once per source and path (product.md 5): a misbehaving driver repeats
+  // itself at its update rate.
+  if (odd_logged_.emplace(service, path).second)
+    log(log_level::warning, "bus",
+        service + " " + path + ": " + what + " (taken as invalid)");
 }
 
 void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
@@ -330,8 +334,11 @@ void watcher::scan(const std::string& service) {
             value_map values;
             for (auto& [path, dict] : items) {
               auto v = dict.find("Value");
+              bool odd = false;
               values[path] = v == dict.end() ? value::invalid()
-                                             : from_variant(v->second);
+                                             : from_variant(v->second, &odd);
+              if (odd)
+                log_odd(service, path, "a value of an unexpected D-Bus type");
             }
             finish_scan(service, gen, std::move(values));
             return;

@@ -59,6 +59,8 @@ class watcher {
   void on_name_owner_changed(sdbus::Message& msg);
   void on_items_changed(sdbus::Message& msg);
   void on_properties_changed(sdbus::Message& msg);
+  void log_odd(const std::string& service, const std::string& path,
+               const std::string& what);
   void appeared(const std::string& service, const std::string& owner);
   void vanished(const std::string& service);
   void scan(const std::string& service);
@@ -84,6 +86,7 @@ class watcher {
   std::map<uint64_t, std::unique_ptr<sdbus::IProxy>> pending_;
   uint64_t next_id_ = 1;
   uint64_t next_gen_ = 1;
+  std::set<std::pair<std::string, std::string>> odd_logged_;
 };
 
 } // namespace ba

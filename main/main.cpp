@@ -146,8 +146,26 @@ int main(int argc, char** argv) {
         continue;
       }
       if (sig == SIGHUP) {
-        log(log_level::warning, "main",
-            "SIGHUP: config reload is not implemented yet; config unchanged");
+        // Reload: a valid config is applied without leaving the bus; an
+        // invalid one is reported and the running config stays.
+        auto next = load_config(opts.config_path);
+        for (auto& w : next.warnings)
+          log(log_level::warning, "config", w);
+        if (!next.ok()) {
+          for (auto& e : next.errors)
+            log(log_level::error, "config", e);
+          log(log_level::error, "config",
+              "reload rejected; the running config stays in force");
+          continue;
+        }
+        auto lvl = next.cfg.level;
+        if (!opts.log_level.empty())
+          if (auto cli_lvl = parse_log_level(opts.log_level))
+            lvl = *cli_lvl;
+        next.cfg.level = lvl;
+        set_log_level(lvl);
+        caf::anon_send(supervisor, std::make_shared<const config>(next.cfg));
+        log(log_level::info, "config", "reloaded " + opts.config_path);
         continue;
       }
       log(log_level::info, "main",

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,10 @@ struct config {
   /// `logLevel`.
   log_level level = log_level::info;
 };
+
+/// How a reloaded config travels to the actors (config is not inspectable:
+/// a shared, immutable copy is sent instead).
+using config_ptr = std::shared_ptr<const config>;
 
 /// The last element of a dotted service name: `aggregator` for
 /// `com.victronenergy.battery.aggregator`.

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "messages/config.hpp"
 #include "messages/value.hpp"
 
 namespace ba {
@@ -193,3 +195,6 @@ bool operator==(const custom_name& x, const custom_name& y);
 bool operator==(const dvcc_state& x, const dvcc_state& y);
 
 } // namespace ba
+
+// A reloaded config: local messaging only, never serialised.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ba::config_ptr)
