@@ -169,7 +169,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         if (w.path == "/CustomName") {
           log(log_level::info, "publisher",
               service + ": custom name set to \"" + w.val.str + "\"");
-          self->send(settings, custom_name{w.val.str});
+          self->send(settings, caf::put_atom::value, service, w.val.str);
         } else if (w.path == "/LogLevel") {
           if (auto lvl = parse_log_level(w.val.str)) {
             set_log_level(*lvl);

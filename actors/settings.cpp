@@ -5,7 +5,6 @@
 
 #include "actors/lifecycle.hpp"
 #include "messages/log.hpp"
-#include "messages/messages.hpp"
 
 namespace ba {
 
@@ -45,33 +44,37 @@ std::string custom_name_setting_path(const std::string& suffix) {
 }
 
 caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
-                             std::string device_key, std::string suffix,
-                             int32_t preferred_instance, bus_port* bus) {
+                             bus_port* bus) {
   log_lifecycle(self, "settings");
-  auto instance_path = instance_setting_path(device_key);
-  auto name_path = custom_name_setting_path(suffix);
+  auto me = [=] { return caf::actor_cast<caf::actor>(self); };
   auto apply = [=](const std::string& path, const value& v) {
     auto& st = self->state;
-    if (path == instance_path) {
-      // Read before AddSettings created it: nothing to say yet.
-      if (!v.valid())
-        return;
-      auto inst = v.kind == value_kind::text ? parse_class_and_instance(v.str)
-                                             : caf::none;
-      if (!inst) {
-        log(log_level::error, "settings",
-            instance_path + " holds " + to_string(v)
-                + ", not <class>:<instance>; keeping the current instance");
+    for (auto& d : st.devices) {
+      if (path == d.instance_path) {
+        // Read before AddSettings created it: nothing to say yet.
+        if (!v.valid())
+          return;
+        auto inst = v.kind == value_kind::text ? parse_class_and_instance(v.str)
+                                               : caf::none;
+        if (!inst) {
+          log(log_level::error, "settings",
+              path + " holds " + to_string(v)
+                  + ", not <class>:<instance>; keeping the current instance");
+          return;
+        }
+        d.instance = *inst;
+        self->send(d.publisher, device_instance{*inst});
         return;
       }
-      st.instance = *inst;
-      if (st.publisher)
-        self->send(st.publisher, device_instance{*inst});
-    } else if (path == name_path && v.kind == value_kind::text) {
-      st.custom_name = v.str;
-      if (st.publisher)
-        self->send(st.publisher, custom_name{v.str});
-    } else if (path == max_current_path || path == max_voltage_path) {
+      if (path == d.name_path) {
+        if (v.kind != value_kind::text)
+          return;
+        d.custom_name = v.str;
+        self->send(d.publisher, custom_name{v.str});
+        return;
+      }
+    }
+    if (path == max_current_path || path == max_voltage_path) {
       // Absent or invalid: no user limit.
       auto x = v.num();
       if (path == max_current_path)
@@ -92,42 +95,70 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
     if (st.aggregator)
       self->send(st.aggregator, st.dvcc);
   };
+  // Registers every device not added yet, and routes all our settings (and
+  // no other) to this actor.
   auto add = [=] {
-    bus->add_settings(
-        {{instance_path, 0,
-          value::text("battery:" + std::to_string(preferred_instance))},
-         {name_path, 0, value::text("")}},
-        caf::actor_cast<caf::actor>(self));
+    auto& st = self->state;
+    if (!st.present)
+      return;
+    std::vector<setting_result> defaults;
+    std::vector<std::string> paths{max_current_path, max_voltage_path};
+    for (auto& d : st.devices) {
+      paths.push_back(d.instance_path);
+      paths.push_back(d.name_path);
+      if (d.added)
+        continue;
+      defaults.push_back(
+          {d.instance_path, 0,
+           value::text("battery:" + std::to_string(d.preferred))});
+      defaults.push_back({d.name_path, 0, value::text("")});
+    }
+    bus->watch_paths(settings_service, me(), paths);
+    if (!defaults.empty())
+      bus->add_settings(std::move(defaults), me());
   };
   self->delayed_send(self, waiting_log_interval, waiting_atom::value,
                      self->state.generation);
   return {
-      [=](ready_atom, caf::actor pub, caf::actor agg) {
+      [=](caf::add_atom, const std::string& service,
+          const std::string& device_key, const std::string& suffix,
+          int32_t preferred, caf::actor publisher) {
         auto& st = self->state;
-        st.publisher = pub;
+        device_entry d;
+        d.service = service;
+        d.instance_path = instance_setting_path(device_key);
+        d.name_path = custom_name_setting_path(suffix);
+        d.preferred = preferred;
+        d.publisher = publisher;
+        st.devices.push_back(std::move(d));
+        add();
+      },
+      [=](caf::delete_atom, const std::string& service) {
+        // A virtual battery removed by a reload.
+        auto& ds = self->state.devices;
+        for (auto i = ds.begin(); i != ds.end(); ++i)
+          if (i->service == service) {
+            ds.erase(i);
+            return;
+          }
+      },
+      [=](ready_atom, caf::actor agg) {
+        auto& st = self->state;
         st.aggregator = agg;
         self->send(agg, st.dvcc);
-        if (st.instance)
-          self->send(pub, device_instance{*st.instance});
-        if (!st.custom_name.empty())
-          self->send(pub, custom_name{st.custom_name});
       },
       [=](const service_appeared& a) {
         if (a.service == system_service) {
           // DVCC counts as on only while systemcalc says so.
-          bus->watch_paths(system_service, caf::actor_cast<caf::actor>(self),
-                           {dvcc_path});
+          bus->watch_paths(system_service, me(), {dvcc_path});
           return;
         }
         auto& st = self->state;
         st.present = true;
         ++st.generation;
+        for (auto& d : st.devices)
+          d.added = false;
         log(log_level::info, "settings", "settings service found");
-        // Follow our two settings (a user may change them in the GUI) and
-        // the DVCC user limits; no other setting is routed here.
-        bus->watch_paths(
-            settings_service, caf::actor_cast<caf::actor>(self),
-            {instance_path, name_path, max_current_path, max_voltage_path});
         add();
       },
       [=](const service_vanished& v) {
@@ -137,17 +168,18 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         }
         auto& st = self->state;
         st.present = false;
-        st.added = false;
         ++st.generation;
         log(log_level::warning, "settings",
-            "settings service left the bus; keeping instance and name");
+            "settings service left the bus; keeping instances and names");
         self->delayed_send(self, waiting_log_interval, waiting_atom::value,
                            st.generation);
       },
       [=](const settings_added& r) {
         auto& st = self->state;
-        st.added = true;
         for (auto& res : r.results) {
+          for (auto& d : st.devices)
+            if (res.path == d.instance_path || res.path == d.name_path)
+              d.added = true;
           if (res.error != 0) {
             log(log_level::error, "settings",
                 "AddSettings " + res.path + " failed with "
@@ -166,8 +198,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         self->delayed_send(self, retry_delay, retry_atom::value, st.generation);
       },
       [=](retry_atom, uint64_t gen) {
-        auto& st = self->state;
-        if (gen == st.generation && st.present && !st.added)
+        if (gen == self->state.generation)
           add();
       },
       [=](const source_values& sv) {
@@ -182,16 +213,19 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         for (auto& [path, v] : sv.values)
           apply(path, v);
       },
-      [=](const custom_name& cn) {
-        // A client wrote /CustomName on our service: persist it.
+      [=](caf::put_atom, const std::string& service, const std::string& name) {
+        // A client wrote /CustomName on one of our services: persist it.
         auto& st = self->state;
-        st.custom_name = cn.name;
-        if (st.present)
-          bus->set_value(settings_service, name_path, value::text(cn.name));
+        for (auto& d : st.devices)
+          if (d.service == service) {
+            d.custom_name = name;
+            if (st.present)
+              bus->set_value(settings_service, d.name_path, value::text(name));
+          }
       },
       [=](waiting_atom, uint64_t gen) {
         auto& st = self->state;
-        if (gen != st.generation || st.added)
+        if (gen != st.generation || st.present)
           return;
         log(log_level::warning, "settings",
             "waiting for com.victronenergy.settings");

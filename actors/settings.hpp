@@ -1,11 +1,14 @@
 #pragma once
 
-// settings talks to com.victronenergy.settings: it allocates the device
-// instance (ClassAndVrmInstance), keeps /CustomName persisted, and follows
-// both settings when a user changes them. While the settings service is
-// absent it waits and says so in the log; it never gives up.
+// settings talks to com.victronenergy.settings for every service this
+// process publishes: it allocates each one's device instance
+// (ClassAndVrmInstance), keeps its /CustomName persisted, and follows both
+// settings when a user changes them. It also follows the DVCC user limits
+// and com.victronenergy.system /Control/Dvcc for the aggregator. While the
+// settings service is absent it waits and says so in the log.
 
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
@@ -17,15 +20,23 @@
 
 namespace ba {
 
+/// One exported service's settings.
+struct device_entry {
+  std::string service;
+  std::string instance_path;
+  std::string name_path;
+  int32_t preferred = 0;
+  caf::actor publisher;
+  caf::optional<int32_t> instance;
+  std::string custom_name;
+  bool added = false;
+};
+
 struct settings_state {
   const char* name = "settings";
   bool present = false;
-  bool added = false;
-  caf::optional<int32_t> instance;
-  std::string custom_name;
   uint64_t generation = 0;
-  /// Known once spawned: sent as (`ready_atom`, publisher).
-  caf::actor publisher;
+  std::vector<device_entry> devices;
   /// Receives `dvcc_state`.
   caf::actor aggregator;
   dvcc_state dvcc;
@@ -35,17 +46,19 @@ struct settings_state {
 caf::optional<int32_t> parse_class_and_instance(const std::string& text);
 
 /// Settings paths of an exported service with service-name suffix `suffix`
-/// and settings key `device_key` (`BatteryAggregator` for the main one).
+/// and settings key `device_key` (`BatteryAggregator` for the main one,
+/// `BatteryAggregator_<suffix>` for a virtual battery).
 std::string instance_setting_path(const std::string& device_key);
 std::string custom_name_setting_path(const std::string& suffix);
 
-/// Sends `device_instance` and `custom_name` to the publisher and
-/// `dvcc_state` to the aggregator, both given as (`ready_atom`, publisher,
-/// aggregator); accepts `custom_name` from the publisher to persist a
-/// client's write. Also handles com.victronenergy.system's comings and
-/// goings (for /Control/Dvcc).
+/// Messages:
+/// - (`add_atom`, service, device key, suffix, preferred instance,
+///   publisher): a service to allocate an instance for; the publisher then
+///   receives `device_instance` and `custom_name`.
+/// - (`ready_atom`, aggregator): receives `dvcc_state`.
+/// - (`put_atom`, service, name): a client wrote /CustomName; persist it.
+/// - `service_appeared` / `service_vanished` of settings and systemcalc.
 caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
-                             std::string device_key, std::string suffix,
-                             int32_t preferred_instance, bus_port* bus);
+                             bus_port* bus);
 
 } // namespace ba

@@ -36,15 +36,16 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     auto& st = self->state;
     auto& cfg = st.cfg;
     auto suffix = service_suffix(cfg.service_name);
-    st.settings = self->spawn<caf::monitored>(settings_actor,
-                                              std::string{"BatteryAggregator"},
-                                              suffix, preferred_instance, bus);
+    st.settings = self->spawn<caf::monitored>(settings_actor, bus);
     st.publisher = self->spawn<caf::monitored>(
         publisher_actor, cfg, cfg.service_name,
         std::string{"Battery Aggregator"}, bus, st.settings, restarted);
     st.aggregator
         = self->spawn<caf::monitored>(aggregator_actor, cfg, st.publisher);
-    self->send(st.settings, ready_atom::value, st.publisher, st.aggregator);
+    self->send(st.settings, caf::add_atom::value, cfg.service_name,
+               std::string{"BatteryAggregator"}, suffix, preferred_instance,
+               st.publisher);
+    self->send(st.settings, ready_atom::value, st.aggregator);
     self->send(st.publisher, ready_atom::value, st.aggregator);
     st.discovery = self->spawn<caf::monitored>(
         discovery_actor, cfg, std::set<std::string>{cfg.service_name},

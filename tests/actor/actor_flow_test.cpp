@@ -27,7 +27,7 @@ caf::behavior settings_stub() {
   return {
       [](const service_appeared&) {},
       [](const service_vanished&) {},
-      [](const custom_name&) {},
+      [](caf::put_atom, const std::string&, const std::string&) {},
   };
 }
 
@@ -271,8 +271,9 @@ CAF_TEST(a new device instance re - registers) {
 CAF_TEST(a written custom name is persisted through settings) {
   inject((path_written), from(self).to(publisher).with(path_written{
                              own, "/CustomName", value::text("House bank")}));
-  expect((custom_name),
-         from(publisher).to(settings).with(custom_name{"House bank"}));
+  expect((caf::put_atom, std::string, std::string),
+         from(publisher).to(settings).with(caf::put_atom::value,
+                                           std::string{own}, "House bank"));
 }
 
 CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
