@@ -11,10 +11,6 @@
 
 namespace ba {
 
-bool counts(const tracked_source& t) {
-  return t.has_status && (t.status == member_status::online || !t.expired);
-}
-
 std::string custom_name_of(const value_map& values) {
   auto i = values.find("/CustomName");
   return i != values.end() && i->second.kind == value_kind::text ? i->second.str
@@ -54,6 +50,8 @@ const char* role_name(source_role r) {
       return "primary";
     case source_role::auxiliary:
       return "auxiliary";
+    case source_role::virtual_member:
+      return "virtual battery member";
     default:
       return "ignored";
   }
@@ -76,15 +74,41 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     return i != self->state.classes.end()
            && i->second.role == source_role::member;
   };
-  auto classify_source = [=](const std::string& service) {
+  auto virtual_of = [=](const std::string& service) -> caf::actor {
     auto& st = self->state;
-    auto cls = classify(service, custom_name_of(st.sources[service].src.values),
-                        st.cfg, own());
     auto i = st.classes.find(service);
-    if (i == st.classes.end() || i->second.role != cls.role
-        || i->second.index != cls.index)
-      log(log_level::info, "aggregator", service + ": " + role_name(cls.role));
+    if (i == st.classes.end() || i->second.role != source_role::virtual_member
+        || i->second.index >= st.virtuals.size())
+      return {};
+    return st.virtuals[i->second.index];
+  };
+  // Returns whether the role changed (then the virtual batteries concerned
+  // have been told everything).
+  auto classify_source = [=](const std::string& service) -> bool {
+    auto& st = self->state;
+    auto& t = st.sources.all()[service];
+    auto cls = classify(service, custom_name_of(t.src.values), st.cfg, own());
+    auto i = st.classes.find(service);
+    bool changed = i == st.classes.end() || i->second.role != cls.role
+                   || i->second.index != cls.index;
+    if (!changed)
+      return false;
+    log(log_level::info, "aggregator",
+        service + ": " + role_name(cls.role)
+            + (cls.role == source_role::virtual_member
+                   ? " of " + st.cfg.virtual_batteries[cls.index].service
+                   : std::string{}));
+    // Moving between a virtual battery and here: the old owner forgets it,
+    // the new one gets everything known so far.
+    if (auto old_vb = virtual_of(service))
+      self->send(old_vb, member_removed{service});
     st.classes[service] = cls;
+    if (auto vb = virtual_of(service)) {
+      self->send(vb, member_update{service, t.src.values, true});
+      if (t.has_status)
+        self->send(vb, member_state{service, t.status, ""});
+    }
+    return true;
   };
   auto recompute = [=] {
     auto& st = self->state;
@@ -92,7 +116,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     in.dvcc = st.dvcc;
     in.now = self->clock().now();
     std::set<std::string> counting;
-    for (auto& [service, t] : st.sources) {
+    for (auto& [service, t] : st.sources.all()) {
       if (!counts(t))
         continue;
       auto& cls = st.classes[service];
@@ -152,65 +176,52 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       [=](const member_update& u) {
         auto& st = self->state;
         ++st.updates;
-        auto& t = st.sources[u.service];
-        t.src.last_update = self->clock().now();
-        auto old_name = custom_name_of(t.src.values);
-        if (u.snapshot)
-          t.src.values = u.values;
-        else
-          for (auto& [path, v] : u.values)
-            t.src.values[path] = v;
+        auto had = st.sources.all().count(u.service) != 0;
+        auto old_name
+            = had ? custom_name_of(st.sources.all()[u.service].src.values)
+                  : std::string{};
+        auto& t = st.sources.update(u, self->clock().now());
         // A new source, or a renamed one: `name:` entries follow the name.
-        if (st.classes.count(u.service) == 0
-            || custom_name_of(t.src.values) != old_name)
-          classify_source(u.service);
-        if (counts(t))
+        bool fresh = st.classes.count(u.service) == 0;
+        bool renamed = custom_name_of(t.src.values) != old_name;
+        bool moved = (fresh || renamed) && classify_source(u.service);
+        if (auto vb = virtual_of(u.service)) {
+          if (!moved)
+            self->send(vb, u);
+          return;
+        }
+        if (counts(t) || moved)
           recompute();
       },
       [=](const member_state& ms) {
         auto& st = self->state;
-        auto i = st.sources.find(ms.service);
-        if (i == st.sources.end()) {
-          // Lost before its first scan: nothing to keep.
-          return;
-        }
-        auto& t = i->second;
-        t.has_status = true;
-        t.status = ms.status;
-        ++t.grace_generation;
-        if (ms.status == member_status::online) {
-          t.expired = false;
-          if (is_member(ms.service))
-            st.roster.insert(ms.service);
-        } else if (grace().count() > 0) {
+        if (auto vb = virtual_of(ms.service))
+          self->send(vb, ms);
+        if (auto gen = st.sources.set_state(ms, grace().count() > 0))
           // Its last values keep counting for reconnectTimeout.
-          t.expired = false;
           self->delayed_send(self, grace(), grace_atom::value, ms.service,
-                             t.grace_generation);
-        } else {
-          t.expired = true;
-        }
-        if (ms.status == member_status::lost && t.expired)
-          st.sources.erase(i);
+                             *gen);
+        if (ms.status == member_status::online && is_member(ms.service))
+          st.roster.insert(ms.service);
+        if (st.sources.all().count(ms.service) == 0)
+          st.classes.erase(ms.service);
         recompute();
       },
       [=](grace_atom, const std::string& service, uint64_t gen) {
         auto& st = self->state;
-        auto i = st.sources.find(service);
-        if (i == st.sources.end() || i->second.grace_generation != gen)
+        if (!st.sources.expire(service, gen))
           return;
-        i->second.expired = true;
         log(log_level::info, "aggregator",
             service + ": dropped after reconnectTimeout");
-        if (i->second.status == member_status::lost)
-          st.sources.erase(i);
+        if (st.sources.all().count(service) == 0)
+          st.classes.erase(service);
         recompute();
       },
       [=](const member_removed& r) {
         // The source actor ended without its name leaving (it crashed and
         // discovery restarts it): forget its values until it is rescanned.
         auto& st = self->state;
-        if (st.sources.erase(r.service) > 0)
+        if (st.sources.remove(r.service))
           recompute();
       },
       [=](startup_atom) {
@@ -220,7 +231,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       [=](redetect_atom) {
         auto& st = self->state;
         st.roster.clear();
-        for (auto& [service, t] : st.sources)
+        for (auto& [service, t] : st.sources.all())
           if (counts(t) && is_member(service))
             st.roster.insert(service);
         log(log_level::info, "aggregator",
@@ -233,12 +244,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         // modes changed; the sources and their values stay.
         auto& st = self->state;
         st.cfg = *next;
-        for (auto& [service, t] : st.sources)
+        for (auto& [service, t] : st.sources.all())
           classify_source(service);
         // A source that is no longer a member is not missing either.
         for (auto i = st.roster.begin(); i != st.roster.end();)
-          i = st.sources.count(*i) != 0 && !is_member(*i) ? st.roster.erase(i)
-                                                          : std::next(i);
+          i = st.sources.all().count(*i) != 0 && !is_member(*i)
+                  ? st.roster.erase(i)
+                  : std::next(i);
         recompute();
       },
       [=](const dvcc_state& d) {
@@ -254,7 +266,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         health_stats s;
         s.component = "aggregator";
         s.members_total = static_cast<int32_t>(st.roster.size());
-        for (auto& [service, t] : st.sources)
+        for (auto& [service, t] : st.sources.all())
           if (counts(t) && is_member(service))
             ++s.members_online;
         s.updates = st.updates;

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
@@ -16,27 +17,18 @@
 
 #include "actors/bank.hpp"
 #include "actors/roles.hpp"
+#include "actors/source_table.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 #include "messages/value.hpp"
 
 namespace ba {
 
-struct tracked_source {
-  bank_source src;
-  /// No state reported yet: the source is still being scanned.
-  bool has_status = false;
-  member_status status = member_status::stale;
-  /// Stale or lost for longer than reconnectTimeout: no longer counts.
-  bool expired = false;
-  uint64_t grace_generation = 0;
-};
-
 struct aggregator_state {
   const char* name = "aggregator";
   /// The config in force (replaced on reload).
   config cfg;
-  std::map<std::string, tracked_source> sources;
+  source_table sources;
   std::map<std::string, source_class> classes;
   /// Every member seen since start or since /Redetect.
   std::set<std::string> roster;
@@ -46,11 +38,10 @@ struct aggregator_state {
   value_map last_output;
   uint64_t updates = 0;
   dvcc_state dvcc;
+  /// The virtual batteries, by their index in the config: their members'
+  /// updates are forwarded to them instead of counting here.
+  std::vector<caf::actor> virtuals;
 };
-
-/// A tracked source counts while online, and while stale or lost inside
-/// its grace time.
-bool counts(const tracked_source& t);
 
 /// The /CustomName of a source, or "".
 std::string custom_name_of(const value_map& values);
@@ -63,8 +54,10 @@ void apply_roster(const std::set<std::string>& roster,
                   value_map& out);
 
 /// Handles `member_update`, `member_state`, `member_removed`, `dvcc_state`,
-/// `redetect_atom`; sends `publish_values` to `publisher`; answers
-/// `summary_atom` with `health_stats`.
+/// `redetect_atom`, (`update_atom`, virtual battery actors); routes the
+/// sources of virtual batteries to them (a virtual battery's own output
+/// comes back here as a source like any other); sends `publish_values` to
+/// `publisher`; answers `summary_atom` with `health_stats`.
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                config cfg, caf::actor publisher);
 

@@ -47,6 +47,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
       case source_role::member:
       case source_role::primary:
       case source_role::auxiliary:
+      case source_role::virtual_member:
         return true;
       default:
         return false;

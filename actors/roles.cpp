@@ -17,6 +17,13 @@ bool names_source(const std::string& entry, const std::string& service,
   return entry == service;
 }
 
+std::set<std::string> exported_services(const config& cfg) {
+  std::set<std::string> result{cfg.service_name};
+  for (auto& vb : cfg.virtual_batteries)
+    result.insert(vb.service);
+  return result;
+}
+
 source_class classify(const std::string& service,
                       const std::string& custom_name, const config& cfg,
                       const std::set<std::string>& own_services) {
@@ -24,6 +31,10 @@ source_class classify(const std::string& service,
     return {source_role::other, 0};
   if (own_services.count(service) != 0)
     return {source_role::own, 0};
+  for (size_t i = 0; i < cfg.virtual_batteries.size(); ++i)
+    for (auto& m : cfg.virtual_batteries[i].members)
+      if (names_source(m.name, service, custom_name))
+        return {source_role::virtual_member, i};
   for (size_t i = 0; i < cfg.primary_services.size(); ++i)
     if (names_source(cfg.primary_services[i].name, service, custom_name))
       return {source_role::primary, i};

@@ -16,13 +16,15 @@ enum class source_role : uint8_t {
   excluded,
   primary,
   auxiliary,
-  own,   ///< a service this process publishes
-  other, ///< not a battery service
+  virtual_member, ///< feeds the virtual battery `index`
+  own,            ///< a service this process publishes
+  other,          ///< not a battery service
 };
 
 struct source_class {
   source_role role = source_role::member;
-  /// Position in `primary_services` / `auxiliary_services` (config order).
+  /// Position in `primary_services` / `auxiliary_services` /
+  /// `virtual_batteries` (config order).
   size_t index = 0;
 };
 
@@ -31,8 +33,16 @@ struct source_class {
 bool names_source(const std::string& entry, const std::string& service,
                   const std::string& custom_name);
 
-/// Primary and auxiliary win over excluded (the Python add-on's users often
-/// listed them in both; the config loader warns about it).
+/// A virtual battery's membership comes first (its sources feed only it),
+/// then primary and auxiliary, which win over excluded (the Python add-on's
+/// users often listed them in both; the config loader warns about it).
+/// Virtual batteries are themselves sources: pass only the main service as
+/// `own_services` where they should be classified (the aggregator), and all
+/// exported names where no source actor should be made for them
+/// (discovery).
+/// Every service name this process exports (main and virtual).
+std::set<std::string> exported_services(const config& cfg);
+
 source_class classify(const std::string& service,
                       const std::string& custom_name, const config& cfg,
                       const std::set<std::string>& own_services);

@@ -8,6 +8,7 @@
 #include "actors/health.hpp"
 #include "actors/lifecycle.hpp"
 #include "actors/publisher.hpp"
+#include "actors/roles.hpp"
 #include "actors/settings.hpp"
 #include "messages/log.hpp"
 #include "messages/messages.hpp"
@@ -47,9 +48,9 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                st.publisher);
     self->send(st.settings, ready_atom::value, st.aggregator);
     self->send(st.publisher, ready_atom::value, st.aggregator);
-    st.discovery = self->spawn<caf::monitored>(
-        discovery_actor, cfg, std::set<std::string>{cfg.service_name},
-        st.aggregator, st.settings, bus);
+    st.discovery = self->spawn<caf::monitored>(discovery_actor, cfg,
+                                               exported_services(cfg),
+                                               st.aggregator, st.settings, bus);
     st.health
         = self->spawn<caf::monitored>(health_actor, st.aggregator, st.publisher,
                                       caf::timespan{std::chrono::minutes(1)});

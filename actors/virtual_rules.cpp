@@ -220,10 +220,8 @@ value flag_and(const member_list& ms, const std::string& path) {
   return any ? value::integer(1) : value::invalid();
 }
 
-/// /ConsumedAmphours of a string: one series current discharges every
-/// member, so the string has used what its most discharged member has (min
-/// in Victron's sign, <= 0; a member publishing a positive value is taken as
-/// consumed and negated, as in the parallel rule).
+/// Decision: a string has consumed what its most discharged member has (min in
+/// Victron's sign, <= 0; a positive member value is negated, as in parallel).
 value series_consumed(const member_list& ms) {
   bool any = false;
   double result = 0;
@@ -268,8 +266,8 @@ const std::vector<const char*>& measurement_paths() {
 
 } // namespace
 
-caf::optional<double> table_lookup(
-    const std::vector<std::pair<double, double>>& table, double x) {
+caf::optional<double>
+table_lookup(const std::vector<std::pair<double, double>>& table, double x) {
   if (!std::isfinite(x))
     return caf::none;
   // First entry with a threshold > x; the one before it is the answer.

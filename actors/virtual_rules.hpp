@@ -37,8 +37,8 @@ struct vb_input {
 /// (sorted ascending by threshold, as the config loader leaves it). Nothing
 /// when `x` is below every threshold, the table is empty, or `x` or the
 /// found amps are not finite.
-caf::optional<double> table_lookup(
-    const std::vector<std::pair<double, double>>& table, double x);
+caf::optional<double>
+table_lookup(const std::vector<std::pair<double, double>>& table, double x);
 
 /// The `merge` kind: for every path, the first usable value in config order
 /// among the inputs that provide it. A source provides the paths it lists,

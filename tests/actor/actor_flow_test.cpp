@@ -190,7 +190,7 @@ CAF_TEST(a source that leaves the bus is dropped from the bank) {
              .to(aggregator)
              .with(member_state{bat_a, member_status::lost, "left the bus"}));
   expect((publish_values), from(aggregator).to(publisher));
-  CAF_CHECK_EQUAL(agg_state().sources.size(), 0u);
+  CAF_CHECK_EQUAL(agg_state().sources.all().size(), 0u);
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
   CAF_CHECK(!out("/Dc/0/Voltage").valid());
   // It stays on the roster: all batteries lost.
@@ -314,7 +314,8 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   inject((probe_result), from(self).to(src).with(probe_result{bat_a, false}));
   expect((member_state), from(src).to(aggregator));
   expect((publish_values), from(aggregator).to(publisher));
-  CAF_CHECK_EQUAL(agg_state().sources.at(bat_a).status, member_status::stale);
+  CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
+                  member_status::stale);
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
   // It answers again 5 s later: rescanned, then online.
   CAF_CHECK_EQUAL(advance_time(5s), 1u);
