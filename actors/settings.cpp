@@ -69,6 +69,11 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
       if (path == d.name_path) {
         if (v.kind != value_kind::text)
           return;
+        if (d.writing) {
+          if (v.str != *d.writing)
+            return; // a read from before the client's write
+          d.writing = caf::none;
+        }
         d.custom_name = v.str;
         self->send(d.publisher, custom_name{v.str});
         return;
@@ -219,9 +224,19 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         for (auto& d : st.devices)
           if (d.service == service) {
             d.custom_name = name;
+            d.writing = name;
+            // If the write never comes back (settings gone), stop waiting.
+            self->delayed_send(self, std::chrono::seconds(5),
+                               caf::timeout_atom::value, service,
+                               ++d.writing_generation);
             if (st.present)
               bus->set_value(settings_service, d.name_path, value::text(name));
           }
+      },
+      [=](caf::timeout_atom, const std::string& service, uint64_t gen) {
+        for (auto& d : self->state.devices)
+          if (d.service == service && d.writing_generation == gen)
+            d.writing = caf::none;
       },
       [=](waiting_atom, uint64_t gen) {
         auto& st = self->state;

@@ -30,6 +30,10 @@ struct device_entry {
   caf::optional<int32_t> instance;
   std::string custom_name;
   bool added = false;
+  /// A name written by a client and not yet seen back from the settings
+  /// service: an older value read meanwhile must not undo the write.
+  caf::optional<std::string> writing;
+  uint64_t writing_generation = 0;
 };
 
 struct settings_state {

@@ -149,8 +149,12 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         auto& st = self->state;
         st.probing = false;
         if (r.ok) {
+          // Back after silence, or reconnected without a signal saying so
+          // (the probe read /Connected itself).
+          auto c = r.connected.num();
+          bool reconnected = st.stale_reason == "/Connected 0" && c && *c != 0;
           if (st.status == member_status::stale
-              && st.stale_reason.rfind("no answer", 0) == 0)
+              && (st.stale_reason.rfind("no answer", 0) == 0 || reconnected))
             rescan();
           // Quiet but alive: look again after another quiet period.
           arm(st.status == member_status::online ? timing.stale_timeout

@@ -10,6 +10,7 @@
 #include "actors/publisher.hpp"
 #include "actors/roles.hpp"
 #include "actors/settings.hpp"
+#include "actors/virtual_battery.hpp"
 #include "messages/log.hpp"
 #include "messages/messages.hpp"
 
@@ -19,6 +20,13 @@ namespace {
 
 /// Preferred VRM instance of the main aggregate (the Python add-on's).
 constexpr int32_t preferred_instance = 1024;
+
+/// Preferred instance of the first virtual battery (product.md 3).
+constexpr size_t first_virtual_instance = 1056;
+
+bool same_virtuals(const config& x, const config& y) {
+  return x.virtual_batteries == y.virtual_batteries && x.hooks == y.hooks;
+}
 
 } // namespace
 
@@ -65,6 +73,11 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
       *a = caf::actor{};
     }
+    for (auto* list : {&st.virtuals, &st.virtual_publishers}) {
+      for (auto& a : *list)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      list->clear();
+    }
   };
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -79,6 +92,13 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       who = "discovery";
     else if (dm.source == st.health.address())
       who = "health";
+    std::string virtual_who;
+    for (size_t i = 0; i < st.virtuals.size(); ++i)
+      if (dm.source == st.virtuals[i].address()
+          || dm.source == st.virtual_publishers[i].address())
+        virtual_who = "virtual:" + st.cfg.virtual_batteries[i].service;
+    if (who == nullptr && !virtual_who.empty())
+      who = virtual_who.c_str();
     // Old children stopping during a restart, or a clean stop.
     if (who == nullptr || !dm.reason
         || dm.reason == caf::exit_reason::user_shutdown)
@@ -107,9 +127,29 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
           start_all(false);
           return;
         }
+        if (!same_virtuals(st.cfg, *next)) {
+          // Virtual batteries added, removed or redefined: their routes and
+          // services change. Removed ones leave the bus; the actors start
+          // over, and every service that stays keeps its name and instance.
+          std::set<std::string> keep;
+          for (auto& vb : next->virtual_batteries)
+            keep.insert(vb.service);
+          for (auto& vb : st.cfg.virtual_batteries)
+            if (keep.count(vb.service) == 0) {
+              log(log_level::info, "supervisor",
+                  "virtual battery " + vb.service + " removed");
+              bus->withdraw_service(vb.service);
+            }
+          stop_all();
+          st.cfg = *next;
+          start_all(true);
+          return;
+        }
         st.cfg = *next;
         for (auto* a : {&st.discovery, &st.aggregator, &st.publisher})
           self->send(*a, next);
+        for (auto& pub : st.virtual_publishers)
+          self->send(pub, next);
       },
       [=](crash_atom) {
         if (self->state.aggregator)

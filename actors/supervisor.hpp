@@ -8,6 +8,7 @@
 // the new publisher takes it over).
 
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
@@ -25,6 +26,9 @@ struct supervisor_state {
   caf::actor aggregator;
   caf::actor discovery;
   caf::actor health;
+  /// Per virtual battery (config order): its actor and its publisher.
+  std::vector<caf::actor> virtuals;
+  std::vector<caf::actor> virtual_publishers;
   uint64_t restarts = 0;
   /// The config in force (replaced on reload).
   config cfg;

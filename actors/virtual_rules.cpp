@@ -220,8 +220,7 @@ value flag_and(const member_list& ms, const std::string& path) {
   return any ? value::integer(1) : value::invalid();
 }
 
-/// Decision: a string has consumed what its most discharged member has (min in
-/// Victron's sign, <= 0; a positive member value is negated, as in parallel).
+/// Decision: the most discharged member's value (min, Victron sign).
 value series_consumed(const member_list& ms) {
   bool any = false;
   double result = 0;

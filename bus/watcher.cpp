@@ -259,14 +259,17 @@ void watcher::probe(const std::string& service, caf::actor sink) {
       .onInterface(busitem)
       .withTimeout(probe_timeout)
       .uponReplyInvoke([this, id, service, sink](const sdbus::Error* err,
-                                                 sdbus::Variant) {
+                                                 sdbus::Variant v) {
         drop(id);
-        // Any answer is life; only silence (or a vanished name) is not.
-        bool ok
-            = err == nullptr
-              || err->getName() == "org.freedesktop.DBus.Error.UnknownObject"
-              || err->getName() == "org.freedesktop.DBus.Error.UnknownMethod";
-        caf::anon_send(sink, probe_result{service, ok});
+        guard_void("probe", [&] {
+          // Any answer is life; only silence (or a vanished name) is not.
+          bool ok
+              = err == nullptr
+                || err->getName() == "org.freedesktop.DBus.Error.UnknownObject"
+                || err->getName() == "org.freedesktop.DBus.Error.UnknownMethod";
+          auto connected = err == nullptr ? from_variant(v) : value::invalid();
+          caf::anon_send(sink, probe_result{service, ok, connected});
+        });
       });
 }
 

@@ -113,6 +113,10 @@ struct config {
 /// a shared, immutable copy is sent instead).
 using config_ptr = std::shared_ptr<const config>;
 
+bool operator==(const source_ref& x, const source_ref& y);
+bool operator==(const hook_spec& x, const hook_spec& y);
+bool operator==(const virtual_battery& x, const virtual_battery& y);
+
 /// The last element of a dotted service name: `aggregator` for
 /// `com.victronenergy.battery.aggregator`.
 std::string service_suffix(const std::string& service);

@@ -54,7 +54,7 @@ bool operator==(const member_state& x, const member_state& y) {
 }
 
 bool operator==(const probe_result& x, const probe_result& y) {
-  return x.service == y.service && x.ok == y.ok;
+  return x.service == y.service && x.ok == y.ok && x.connected == y.connected;
 }
 
 const char* to_string(member_status s) {

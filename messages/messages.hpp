@@ -116,6 +116,8 @@ struct member_state {
 struct probe_result {
   std::string service;
   bool ok = false;
+  /// The /Connected it answered (invalid when it has none).
+  value connected;
 };
 
 /// The computed output of a bank; the publisher rounds, diffs and sends.
@@ -169,7 +171,7 @@ BA_INSPECT_AND_COMPARE(service_registered, x.service, x.device_instance)
 BA_INSPECT_AND_COMPARE(member_update, x.service, x.values, x.snapshot)
 BA_INSPECT_AND_COMPARE(member_removed, x.service)
 BA_INSPECT_AND_COMPARE(member_state, x.service, x.status, x.reason)
-BA_INSPECT_AND_COMPARE(probe_result, x.service, x.ok)
+BA_INSPECT_AND_COMPARE(probe_result, x.service, x.ok, x.connected)
 BA_INSPECT_AND_COMPARE(publish_values, x.values)
 BA_INSPECT_AND_COMPARE(device_instance, x.instance)
 BA_INSPECT_AND_COMPARE(custom_name, x.name)

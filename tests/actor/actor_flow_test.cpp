@@ -311,7 +311,8 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   CAF_CHECK_EQUAL(advance_time(30s), 1u);
   expect((check_atom, uint64_t), from(src).to(src));
   CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
-  inject((probe_result), from(self).to(src).with(probe_result{bat_a, false}));
+  inject((probe_result),
+         from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
   expect((member_state), from(src).to(aggregator));
   expect((publish_values), from(aggregator).to(publisher));
   CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
@@ -322,7 +323,8 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   expect((check_atom, uint64_t), from(src).to(src));
   CAF_REQUIRE_EQUAL(bus.probes.size(), 2u);
   auto scans = bus.watches.size();
-  inject((probe_result), from(self).to(src).with(probe_result{bat_a, true}));
+  inject((probe_result),
+         from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   CAF_CHECK_EQUAL(bus.watches.size(), scans + 1);
   scanned(src, bat_a, pack(52.5, 1.0));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
@@ -335,7 +337,8 @@ CAF_TEST(a quiet source that answers the probe stays online) {
   sched.run();
   CAF_CHECK_EQUAL(advance_time(30s), 1u);
   expect((check_atom, uint64_t), from(src).to(src));
-  inject((probe_result), from(self).to(src).with(probe_result{bat_a, true}));
+  inject((probe_result),
+         from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   disallow((member_state), from(src).to(aggregator));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
 }

@@ -1,0 +1,150 @@
+#include "actors/virtual_battery.hpp"
+
+#include <chrono>
+
+#include "actors/aggregator.hpp"
+#include "actors/lifecycle.hpp"
+#include "actors/role_merge.hpp"
+#include "actors/roles.hpp"
+#include "messages/log.hpp"
+
+namespace ba {
+
+namespace {
+
+constexpr const char* hook_prefix = "class:";
+
+/// The source a member entry names, among those that count.
+const source_table::map_type::value_type*
+find_member(const source_table& sources, const source_ref& ref) {
+  for (auto& entry : sources.all())
+    if (counts(entry.second)
+        && names_source(ref.name, entry.first,
+                        custom_name_of(entry.second.src.values)))
+      return &entry;
+  return nullptr;
+}
+
+std::vector<vb_input> inputs_of(const virtual_battery& vb, const config& cfg,
+                                const source_table& sources) {
+  std::vector<vb_input> in;
+  for (auto& ref : vb.members) {
+    if (ref.name.compare(0, 6, hook_prefix) == 0) {
+      auto h = cfg.hooks.find(ref.name.substr(6));
+      in.push_back(
+          {&ref, nullptr, h == cfg.hooks.end() ? nullptr : &h->second});
+      continue;
+    }
+    auto* m = find_member(sources, ref);
+    in.push_back({&ref, m ? &m->second.src.values : nullptr, nullptr});
+  }
+  return in;
+}
+
+} // namespace
+
+value_map compute_virtual(const virtual_battery& vb, const config& cfg,
+                          const source_table& sources, bank_memory& mem,
+                          caf::actor_clock::time_point now, bool* online) {
+  auto in = inputs_of(vb, cfg, sources);
+  size_t configured = 0;
+  size_t counting = 0;
+  for (auto& i : in) {
+    if (i.hook != nullptr)
+      continue;
+    ++configured;
+    if (i.values != nullptr)
+      ++counting;
+  }
+  value_map out;
+  switch (vb.kind) {
+    case topology::merge:
+      out = merge_kind(in);
+      *online = counting > 0;
+      break;
+    case topology::parallel: {
+      bank_input bank;
+      bank.now = now;
+      for (auto& ref : vb.members)
+        if (auto* m = find_member(sources, ref))
+          bank.members.emplace(m->first, &m->second.src);
+      // A virtual battery has no primaries or auxiliaries of its own, and
+      // the main bank's capacity override is not its own.
+      config own = cfg;
+      own.primary_services.clear();
+      own.auxiliary_services.clear();
+      own.capacity = caf::none;
+      bank.all_members_lost = counting == 0 && configured > 0;
+      out = compute_bank(bank, own, mem, nullptr);
+      apply_hooks(in, out);
+      *online = counting > 0;
+      break;
+    }
+    case topology::series: {
+      std::vector<member_view> views;
+      for (auto& i : in)
+        if (i.hook == nullptr)
+          views.push_back({i.ref->name, i.values});
+      bool complete = counting == configured;
+      out = series_kind(views, complete);
+      // A stale string's zero limits are not for a hook to re-open.
+      if (complete)
+        apply_hooks(in, out);
+      *online = complete;
+      break;
+    }
+  }
+  return out;
+}
+
+caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
+                                    config cfg, size_t index,
+                                    caf::actor publisher, caf::actor router) {
+  auto vb = cfg.virtual_batteries.at(index);
+  self->state.name = "virtual:" + vb.service;
+  log_lifecycle(self, self->state.name);
+  auto grace = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.reconnect_timeout * 1000));
+  auto recompute = [=] {
+    auto& st = self->state;
+    bool online = false;
+    auto out = compute_virtual(vb, cfg, st.sources, st.memory,
+                               self->clock().now(), &online);
+    invalidate_vanished(st.last_output, out);
+    if (out != st.last_output) {
+      st.last_output = out;
+      self->send(publisher, publish_values{out});
+      self->send(router, member_update{vb.service, out, true});
+    }
+    if (!st.reported || online != st.online) {
+      st.reported = true;
+      st.online = online;
+      self->send(router, member_state{vb.service,
+                                      online ? member_status::online
+                                             : member_status::stale,
+                                      online ? "" : "members missing"});
+    }
+  };
+  return {
+      [=](const member_update& u) {
+        self->state.sources.update(u, self->clock().now());
+        recompute();
+      },
+      [=](const member_state& ms) {
+        auto& st = self->state;
+        if (auto gen = st.sources.set_state(ms, grace.count() > 0))
+          self->delayed_send(self, grace, grace_atom::value, ms.service, *gen);
+        recompute();
+      },
+      [=](grace_atom, const std::string& service, uint64_t gen) {
+        if (self->state.sources.expire(service, gen))
+          recompute();
+      },
+      [=](const member_removed& r) {
+        if (self->state.sources.remove(r.service))
+          recompute();
+      },
+  };
+}
+
+} // namespace ba

@@ -1,0 +1,48 @@
+#pragma once
+
+// virtual:<service> is one virtual battery (product.md section 3): it holds
+// its member sources (routed to it by the main aggregator), computes its
+// output by its kind (merge, parallel, series) and its hooks, sends that to
+// its own publisher, and hands it back to the main aggregator as a source
+// of its own — which makes it a member of the main bank, or of another
+// virtual battery when nested.
+
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/bank.hpp"
+#include "actors/source_table.hpp"
+#include "actors/virtual_rules.hpp"
+#include "messages/config.hpp"
+#include "messages/messages.hpp"
+
+namespace ba {
+
+struct virtual_state {
+  std::string name;
+  source_table sources;
+  bank_memory memory;
+  value_map last_output;
+  bool reported = false;
+  bool online = false;
+};
+
+/// The output of virtual battery `vb` over the sources that count in
+/// `sources`, and whether it counts itself (merge and parallel: any member
+/// counts; series: every member counts). Pure apart from `mem` (the
+/// parallel kind's limit memory).
+value_map compute_virtual(const virtual_battery& vb, const config& cfg,
+                          const source_table& sources, bank_memory& mem,
+                          caf::actor_clock::time_point now, bool* online);
+
+/// `router` (the main aggregator) receives this battery's output as
+/// `member_update` / `member_state` under its service name.
+caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
+                                    config cfg, size_t index,
+                                    caf::actor publisher, caf::actor router);
+
+} // namespace ba
