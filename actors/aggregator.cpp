@@ -110,8 +110,9 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     }
     return true;
   };
-  auto recompute = [=] {
+  auto compute_now = [=] {
     auto& st = self->state;
+    st.dirty = false;
     bank_input in;
     in.dvcc = st.dvcc;
     in.now = self->clock().now();
@@ -166,12 +167,22 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.last_output = out;
     self->send(publisher, publish_values{std::move(out)});
   };
+  // Work per input signal must not grow with the bank: a burst of updates
+  // is computed once, when the mailbox has drained (a message to self
+  // queues behind everything already there).
+  auto recompute = [=] {
+    auto& st = self->state;
+    if (st.dirty)
+      return;
+    st.dirty = true;
+    self->send(self, recompute_atom::value);
+  };
   self->delayed_send(self,
                      std::chrono::milliseconds(
                          static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
                      startup_atom::value);
   // Publish the empty bank at once: invalid measurements, 0 members.
-  recompute();
+  compute_now();
   return {
       [=](const member_update& u) {
         auto& st = self->state;
@@ -223,6 +234,10 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         auto& st = self->state;
         if (st.sources.remove(r.service))
           recompute();
+      },
+      [=](recompute_atom) {
+        if (self->state.dirty)
+          compute_now();
       },
       [=](startup_atom) {
         self->state.startup_done = true;

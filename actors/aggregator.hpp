@@ -34,6 +34,8 @@ struct aggregator_state {
   std::set<std::string> roster;
   bool startup_done = false;
   bool all_lost = false;
+  /// A recompute is queued (coalescing a burst of updates).
+  bool dirty = false;
   bank_memory memory;
   value_map last_output;
   uint64_t updates = 0;

@@ -122,11 +122,16 @@ std::string explain_limits(const limit_result& ccl, const value& ccl_out,
       e["estimate"] = std::round(m.estimate * 10) / 10;
       if (!m.reason.empty())
         e["reason"] = m.reason;
+      // Seconds since its last update, reported from 5 s on: a member that
+      // speaks every second keeps the explanation (and the signal that
+      // carries it) unchanged.
       auto src = in.members.find(m.service);
-      if (src != in.members.end())
-        e["age"] = std::chrono::duration_cast<std::chrono::seconds>(
+      if (src != in.members.end()) {
+        auto age = std::chrono::duration_cast<std::chrono::seconds>(
                        in.now - src->second->last_update)
                        .count();
+        e["age"] = age >= 5 ? age : 0;
+      }
       members.push_back(std::move(e));
     }
     j["members"] = std::move(members);

@@ -105,8 +105,9 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
   log_lifecycle(self, self->state.name);
   auto grace = std::chrono::milliseconds(
       static_cast<int64_t>(cfg.reconnect_timeout * 1000));
-  auto recompute = [=] {
+  auto compute_now = [=] {
     auto& st = self->state;
+    st.dirty = false;
     bool online = false;
     auto out = compute_virtual(vb, cfg, st.sources, st.memory,
                                self->clock().now(), &online);
@@ -125,7 +126,19 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
                                       online ? "" : "members missing"});
     }
   };
+  // One computation per burst of member updates, as in the aggregator.
+  auto recompute = [=] {
+    auto& st = self->state;
+    if (st.dirty)
+      return;
+    st.dirty = true;
+    self->send(self, recompute_atom::value);
+  };
   return {
+      [=](recompute_atom) {
+        if (self->state.dirty)
+          compute_now();
+      },
       [=](const member_update& u) {
         self->state.sources.update(u, self->clock().now());
         recompute();

@@ -29,6 +29,7 @@ struct virtual_state {
   value_map last_output;
   bool reported = false;
   bool online = false;
+  bool dirty = false;
 };
 
 /// The output of virtual battery `vb` over the sources that count in

@@ -28,6 +28,7 @@ using crash_atom = caf::atom_constant<caf::atom("crash")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using redetect_atom = caf::atom_constant<caf::atom("redetect")>;
+using recompute_atom = caf::atom_constant<caf::atom("recompute")>;
 
 // -- D-Bus thread -> actors
 // ----------------------------------------------------
