@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "messages/config.hpp"
+#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -299,35 +300,15 @@ value cells_per_battery(const std::vector<member_view>& ms,
 }
 
 const std::vector<std::string>& standard_alarms() {
-  // venus-dbus.md 4.3, in its order.
-  static const std::vector<std::string> alarms{
-      "/Alarms/Alarm",
-      "/Alarms/LowVoltage",
-      "/Alarms/HighVoltage",
-      "/Alarms/HighCellVoltage",
-      "/Alarms/LowCellVoltage",
-      "/Alarms/LowStarterVoltage",
-      "/Alarms/HighStarterVoltage",
-      "/Alarms/LowSoc",
-      "/Alarms/HighChargeCurrent",
-      "/Alarms/HighDischargeCurrent",
-      "/Alarms/HighCurrent",
-      "/Alarms/CellImbalance",
-      "/Alarms/InternalFailure",
-      "/Alarms/HighChargeTemperature",
-      "/Alarms/LowChargeTemperature",
-      "/Alarms/LowTemperature",
-      "/Alarms/HighTemperature",
-      "/Alarms/HighInternalTemperature",
-      "/Alarms/MidVoltage",
-      "/Alarms/LowFusedVoltage",
-      "/Alarms/HighFusedVoltage",
-      "/Alarms/FuseBlown",
-      "/Alarms/Contactor",
-      "/Alarms/BmsCable",
-      "/Alarms/StateOfHealth",
-      "/Alarms/BatteryTemperatureSensor",
-  };
+  // venus-dbus.md 4.3: the /Alarms rows of the path table, in its order
+  // (paths live in one table).
+  static const std::vector<std::string> alarms = [] {
+    std::vector<std::string> result;
+    for (auto& row : path_table())
+      if (std::string{row.path}.rfind("/Alarms/", 0) == 0)
+        result.emplace_back(row.path);
+    return result;
+  }();
   return alarms;
 }
 
