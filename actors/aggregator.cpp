@@ -232,8 +232,14 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         // The source actor ended without its name leaving (it crashed and
         // discovery restarts it): forget its values until it is rescanned.
         auto& st = self->state;
+        if (auto vb = virtual_of(r.service))
+          self->send(vb, r);
+        st.classes.erase(r.service);
         if (st.sources.remove(r.service))
           recompute();
+      },
+      [=](caf::update_atom, const std::vector<caf::actor>& virtuals) {
+        self->state.virtuals = virtuals;
       },
       [=](recompute_atom) {
         if (self->state.dirty)

@@ -35,6 +35,9 @@ supervisor_state::~supervisor_state() {
   for (auto* a : {&discovery, &aggregator, &publisher, &settings, &health})
     if (*a)
       caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  for (auto* list : {&virtuals, &virtual_publishers})
+    for (auto& a : *list)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
@@ -59,6 +62,26 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     st.discovery = self->spawn<caf::monitored>(discovery_actor, cfg,
                                                exported_services(cfg),
                                                st.aggregator, st.settings, bus);
+    // Virtual batteries: each with its own publisher, device instance
+    // (battery:1056 and up, allocated collision-free by the settings
+    // service) and custom name; the aggregator routes their members.
+    st.virtuals.clear();
+    st.virtual_publishers.clear();
+    for (size_t i = 0; i < cfg.virtual_batteries.size(); ++i) {
+      auto& vb = cfg.virtual_batteries[i];
+      auto vb_suffix = service_suffix(vb.service);
+      auto pub = self->spawn<caf::monitored>(publisher_actor, cfg, vb.service,
+                                             std::string{"Virtual Battery"},
+                                             bus, st.settings, restarted);
+      auto actor = self->spawn<caf::monitored>(virtual_battery_actor, cfg, i,
+                                               pub, st.aggregator);
+      self->send(st.settings, caf::add_atom::value, vb.service,
+                 "BatteryAggregator_" + vb_suffix, vb_suffix,
+                 static_cast<int32_t>(first_virtual_instance + i), pub);
+      st.virtuals.push_back(actor);
+      st.virtual_publishers.push_back(pub);
+    }
+    self->send(st.aggregator, caf::update_atom::value, st.virtuals);
     st.health
         = self->spawn<caf::monitored>(health_actor, st.aggregator, st.publisher,
                                       caf::timespan{std::chrono::minutes(1)});
