@@ -17,7 +17,10 @@ ba_install_deps() {
   echo "Installing missing packages: ${missing[*]}"
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # A mirror in the middle of a sync fails one index now and then: use what
+  # the update got; the install below still fails if a package is missing.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    || echo "apt-get update had errors; continuing with what it got"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends "${missing[@]}"
 }
