@@ -130,40 +130,6 @@ bool bank_holds(bus_client& c, int32_t n, double current,
       duration);
 }
 
-bool wait_for_services(bus_client& c, const std::vector<std::string>& names,
-                       clock_type::duration timeout) {
-  bool ok = wait_until(
-      [&] {
-        return std::all_of(names.begin(), names.end(),
-                           [&](auto& n) { return c.name_has_owner(n); });
-      },
-      timeout, 20ms);
-  for (auto& n : names)
-    if (!c.name_has_owner(n))
-      CAF_MESSAGE("service never appeared on the bus: " << n);
-  return ok;
-}
-
-/// A mark taken once the claims of `names` have been recorded, so that a
-/// claim that reaches the client's loop thread late is not taken for a
-/// re-registration.
-uint64_t mark_after_claims(bus_client& c,
-                           const std::vector<std::string>& names) {
-  for (auto& n : names)
-    c.wait_for_owner_change(
-        n, [](const owner_change& oc) { return !oc.new_owner.empty(); },
-        eventually);
-  return c.mark();
-}
-
-bool no_owner_change(bus_client& c, const std::string& name, uint64_t since) {
-  auto changes = c.owner_changes(name, since);
-  for (auto& oc : changes)
-    CAF_MESSAGE("NameOwnerChanged for " << name << ": '" << oc.old_owner
-                                        << "' -> '" << oc.new_owner << "'");
-  return changes.empty();
-}
-
 // -- config files and reload
 // ---------------------------------------------------
 

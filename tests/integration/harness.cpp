@@ -1,5 +1,8 @@
 #include "tests/integration/harness.hpp"
 
+// CAF_MESSAGE for the helpers that report what they saw.
+#include <caf/test/unit_test.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -1548,6 +1551,37 @@ void run_scenario(const std::function<void(scenario&)>& body) {
     fail(std::string{"unexpected exception: "} + e.what());
   }
   s.reset(); // prints the logs when failed, kills everything
+}
+
+bool wait_for_services(bus_client& c, const std::vector<std::string>& names,
+                       clock_type::duration timeout) {
+  bool ok = wait_until(
+      [&] {
+        return std::all_of(names.begin(), names.end(),
+                           [&](auto& n) { return c.name_has_owner(n); });
+      },
+      timeout, 20ms);
+  for (auto& n : names)
+    if (!c.name_has_owner(n))
+      CAF_MESSAGE("service never appeared on the bus: " << n);
+  return ok;
+}
+
+uint64_t mark_after_claims(bus_client& c,
+                           const std::vector<std::string>& names) {
+  for (auto& n : names)
+    c.wait_for_owner_change(
+        n, [](const owner_change& oc) { return !oc.new_owner.empty(); },
+        eventually);
+  return c.mark();
+}
+
+bool no_owner_change(bus_client& c, const std::string& name, uint64_t since) {
+  auto changes = c.owner_changes(name, since);
+  for (auto& oc : changes)
+    CAF_MESSAGE("NameOwnerChanged for " << name << ": '" << oc.old_owner
+                                        << "' -> '" << oc.new_owner << "'");
+  return changes.empty();
 }
 
 } // namespace ba::test

@@ -594,6 +594,21 @@ set_args(const std::vector<std::pair<std::string, std::string>>& values);
 /// Runs one scenario: catches BA_REQUIRE failures and unexpected exceptions
 /// (reporting them to CAF), prints the logs on failure or when
 /// BA_TEST_VERBOSE is set, and always tears the scenario down.
+/// Waits until every name in `names` has an owner; the names still missing
+/// at the deadline are reported.
+bool wait_for_services(bus_client& c, const std::vector<std::string>& names,
+                       clock_type::duration timeout);
+
+/// A mark taken once the claims of `names` have been recorded, so that
+/// "no NameOwnerChanged since" is not fooled by the claim itself arriving
+/// late on the client's loop thread.
+uint64_t mark_after_claims(bus_client& c,
+                           const std::vector<std::string>& names);
+
+/// True when `name` saw no NameOwnerChanged since `since` (each one seen is
+/// reported).
+bool no_owner_change(bus_client& c, const std::string& name, uint64_t since);
+
 void run_scenario(const std::function<void(scenario&)>& body);
 
 } // namespace ba::test
