@@ -1,6 +1,8 @@
 #define CAF_SUITE cvl
 #include <caf/test/unit_test.hpp>
 
+#include "unit/rule_test_support.hpp"
+
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -15,8 +17,13 @@
 // the float filter, the five cvlModes, the DVCC cap, invalid without CVLs.
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
+
+// Local, not in the shared header: `nan` there would clash with ::nan.
+const value none = value::invalid();
+const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
 
 using entry = std::pair<std::string, value>;
 using member = std::vector<entry>;
@@ -33,54 +40,12 @@ struct bank {
   }
 };
 
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(std::string s) {
-  return value::text(std::move(s));
-}
-
-const value none = value::invalid();
-const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
-
 /// A member with a CVL and, when `mode` is not empty, a charge mode.
 member pack(double cvl, std::string mode = {}) {
   member m{{"/Info/MaxChargeVoltage", r(cvl)}};
   if (!mode.empty())
     m.emplace_back("/Info/ChargeMode", t(std::move(mode)));
   return m;
-}
-
-struct result {
-  std::string label;
-  value v;
-};
-
-bool operator==(const result& x, const result& y) {
-  if (x.v.kind != y.v.kind)
-    return false;
-  if (x.v.kind == value_kind::invalid)
-    return true;
-  auto a = x.v.number;
-  auto b = y.v.number;
-  if (!std::isfinite(a) || !std::isfinite(b))
-    return false;
-  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
-}
-
-std::string to_string(const result& x) {
-  std::ostringstream os;
-  os << x.label << ": ";
-  if (x.v.kind == value_kind::real)
-    os << "real " << std::setprecision(15) << x.v.number;
-  else
-    os << ba::to_string(x.v);
-  return os.str();
 }
 
 #define CHECK_ROW(label, got, want)                                            \

@@ -1,6 +1,8 @@
 #define CAF_SUITE parallel_rules
 #include <caf/test/unit_test.hpp>
 
+#include "unit/rule_test_support.hpp"
+
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -16,8 +18,15 @@
 // actual and expected value, so a failure needs no debugger.
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
+
+// Local, not in the shared header: `nan` there would clash with ::nan.
+const value none = value::invalid();
+const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
+const value pinf = value::real(std::numeric_limits<double>::infinity());
+const value ninf = value::real(-std::numeric_limits<double>::infinity());
 
 // -- building members ---------------------------------------------------------
 
@@ -38,56 +47,7 @@ struct bank {
   }
 };
 
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(std::string s) {
-  return value::text(std::move(s));
-}
-
-const value none = value::invalid();
-const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
-const value pinf = value::real(std::numeric_limits<double>::infinity());
-const value ninf = value::real(-std::numeric_limits<double>::infinity());
-
 // -- comparing results --------------------------------------------------------
-
-/// A rule's result, labelled with its table row. Compares kinds exactly and
-/// numbers with a relative tolerance, so that sums in a different order still
-/// match; prints the label with the value for CAF's failure line.
-struct result {
-  std::string label;
-  value v;
-};
-
-bool operator==(const result& x, const result& y) {
-  if (x.v.kind != y.v.kind)
-    return false;
-  if (x.v.kind == value_kind::text)
-    return x.v.str == y.v.str;
-  if (x.v.kind == value_kind::invalid)
-    return true;
-  auto a = x.v.number;
-  auto b = y.v.number;
-  if (!std::isfinite(a) || !std::isfinite(b))
-    return false; // no rule may ever produce NaN or Inf
-  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
-}
-
-std::string to_string(const result& x) {
-  std::ostringstream os;
-  os << x.label << ": ";
-  if (x.v.kind == value_kind::real)
-    os << "real " << std::setprecision(12) << x.v.number;
-  else
-    os << ba::to_string(x.v);
-  return os.str();
-}
 
 /// Checks one row. CAF's line number points here, the label at the row.
 #define CHECK_ROW(label, got, want)                                            \

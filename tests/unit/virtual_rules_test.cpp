@@ -1,6 +1,8 @@
 #define CAF_SUITE virtual_rules
 #include <caf/test/unit_test.hpp>
 
+#include "unit/rule_test_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -18,30 +20,20 @@
 // the actual and expected value.
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
+
+// Local, not in the shared header: `nan` there would clash with ::nan.
+const value none = value::invalid();
+const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
+const value pinf = value::real(std::numeric_limits<double>::infinity());
 
 // -- values -------------------------------------------------------------------
 
 using entry = std::pair<std::string, value>;
 using member = std::vector<entry>;
 using table = std::vector<std::pair<double, double>>;
-
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(std::string s) {
-  return value::text(std::move(s));
-}
-
-const value none = value::invalid();
-const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
-const value pinf = value::real(std::numeric_limits<double>::infinity());
 
 /// Marker for "the path is not in the map", so that absent and invalid never
 /// compare equal.
@@ -53,39 +45,6 @@ value at(const value_map& m, const std::string& path) {
 }
 
 // -- comparing results --------------------------------------------------------
-
-/// A result labelled with its row. Kinds compare exactly (a limit published
-/// as an integer fails), numbers with a relative tolerance.
-struct result {
-  std::string label;
-  value v;
-};
-
-bool operator==(const result& x, const result& y) {
-  if (x.v.kind != y.v.kind)
-    return false;
-  if (x.v.kind == value_kind::text)
-    return x.v.str == y.v.str;
-  if (x.v.kind == value_kind::invalid)
-    return true;
-  auto a = x.v.number;
-  auto b = y.v.number;
-  if (!std::isfinite(a) || !std::isfinite(b))
-    return false; // no rule may ever produce NaN or Inf
-  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
-}
-
-std::string to_string(const result& x) {
-  std::ostringstream os;
-  os << x.label << ": ";
-  if (x.v.kind == value_kind::real)
-    os << "real " << std::setprecision(12) << x.v.number;
-  else if (x.v.kind == value_kind::integer)
-    os << "integer " << ba::to_string(x.v);
-  else
-    os << ba::to_string(x.v);
-  return os.str();
-}
 
 #define CHECK_ROW(label, got, want)                                            \
   CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
