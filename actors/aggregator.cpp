@@ -235,8 +235,12 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         if (auto vb = virtual_of(r.service))
           self->send(vb, r);
         st.classes.erase(r.service);
-        if (st.sources.remove(r.service))
-          recompute();
+        // Stopped on purpose (newly excluded by a reload) or crashed (it
+        // comes back and rejoins): either way not a missing battery. The
+        // reload and this message come from two actors, in either order.
+        st.roster.erase(r.service);
+        st.sources.remove(r.service);
+        recompute();
       },
       [=](caf::update_atom, const std::vector<caf::actor>& virtuals) {
         self->state.virtuals = virtuals;
@@ -268,10 +272,14 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         for (auto& [service, t] : st.sources.all())
           classify_source(service);
         // A source that is no longer a member is not missing either.
-        for (auto i = st.roster.begin(); i != st.roster.end();)
-          i = st.sources.all().count(*i) != 0 && !is_member(*i)
-                  ? st.roster.erase(i)
-                  : std::next(i);
+        // Judged by name for those already gone from the sources.
+        for (auto i = st.roster.begin(); i != st.roster.end();) {
+          bool member = st.sources.all().count(*i) != 0
+                            ? is_member(*i)
+                            : classify(*i, "", st.cfg, own()).role
+                                  == source_role::member;
+          i = member ? std::next(i) : st.roster.erase(i);
+        }
         recompute();
       },
       [=](const dvcc_state& d) {

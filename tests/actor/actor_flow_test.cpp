@@ -370,6 +370,18 @@ CAF_TEST(redetect clears the roster to the members online) {
   CAF_CHECK_EQUAL(out("/Alarms/BmsCable").valid(), false);
 }
 
+CAF_TEST(a source stopped by discovery is not reported missing) {
+  // A reload that excludes a source: discovery stops it and tells the
+  // aggregator, possibly before the aggregator sees the new config.
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  inject((member_removed),
+         from(self).to(aggregator).with(member_removed{bat_a}));
+  expect_publish();
+  CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(0));
+  CAF_CHECK_EQUAL(out("/System/MissingBatteries"), value::text("[]"));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 namespace {
