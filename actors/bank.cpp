@@ -97,6 +97,64 @@ limit_members(const std::map<std::string, const bank_source*>& members,
   return result;
 }
 
+/// What the diagnostics explain, as a short text: they are rebuilt at once
+/// when it changes (see `diagnostics_refresh`).
+std::string diagnostics_key(const limit_result& ccl, const value& ccl_out,
+                            const limit_result& dcl, const bank_input& in) {
+  std::string key;
+  for (auto& [service, src] : in.members) {
+    key += service;
+    key += '\n';
+  }
+  auto one = [&](const limit_result& r, const value& out) {
+    key += to_string(out);
+    key += method_name(r.method_used);
+    for (auto& m : r.members) {
+      key += m.contributes ? 'c' : '-';
+      key += m.limiting ? 'l' : '-';
+      key += m.reason;
+      key += ';';
+    }
+  };
+  one(ccl, ccl_out);
+  one(dcl, dcl.limit);
+  return key;
+}
+
+/// The texts of product.md 2.5 that hold one entry per member, aligned with
+/// /System/Batteries.
+void build_diagnostics(const limit_result& ccl, const value& ccl_out,
+                       const limit_result& dcl, const bank_input& in,
+                       bank_memory& mem) {
+  auto names = nlohmann::json::array();
+  auto rs = nlohmann::json::array();
+  auto emfs = nlohmann::json::array();
+  for (auto& [service, src] : in.members) {
+    names.push_back(service);
+    auto est = mem.ir.find(service);
+    auto r = est == mem.ir.end() ? caf::none : est->second.resistance();
+    auto v = src->values.find("/Dc/0/Voltage");
+    auto i = src->values.find("/Dc/0/Current");
+    auto vv = v == src->values.end() ? caf::none : v->second.num();
+    auto ii = i == src->values.end() ? caf::none : i->second.num();
+    if (r) {
+      rs.push_back(std::round(*r * 1e5) / 1e5);
+      if (vv && ii)
+        emfs.push_back(std::round(emf_of(*vv, *ii, *r) * 1000) / 1000);
+      else
+        emfs.push_back(nullptr);
+    } else {
+      rs.push_back(nullptr);
+      emfs.push_back(nullptr);
+    }
+  }
+  mem.batteries = value::text(names.dump());
+  mem.resistances = value::text(rs.dump());
+  mem.emfs = value::text(emfs.dump());
+  mem.explanation
+      = value::text(explain_limits(ccl, ccl_out, dcl, dcl.limit, in));
+}
+
 } // namespace
 
 std::string explain_limits(const limit_result& ccl, const value& ccl_out,
@@ -220,38 +278,22 @@ value_map compute_bank(const bank_input& in, const config& cfg,
                     mode.kind == value_kind::text ? mode.str : std::string{},
                     in.dvcc.on, in.dvcc.max_charge_voltage);
 
-  // Diagnostics (product.md 2.5), aligned with /System/Batteries.
-  auto names = nlohmann::json::array();
-  auto rs = nlohmann::json::array();
-  auto emfs = nlohmann::json::array();
-  for (auto& [service, src] : members) {
-    names.push_back(service);
-    auto est = mem.ir.find(service);
-    auto r = est == mem.ir.end() ? caf::none : est->second.resistance();
-    auto v = src->values.find("/Dc/0/Voltage");
-    auto i = src->values.find("/Dc/0/Current");
-    auto vv = v == src->values.end() ? caf::none : v->second.num();
-    auto ii = i == src->values.end() ? caf::none : i->second.num();
-    if (r) {
-      rs.push_back(std::round(*r * 1e5) / 1e5);
-      if (vv && ii)
-        emfs.push_back(std::round(emf_of(*vv, *ii, *r) * 1000) / 1000);
-      else
-        emfs.push_back(nullptr);
-    } else {
-      rs.push_back(nullptr);
-      emfs.push_back(nullptr);
-    }
-  }
   auto n = static_cast<int64_t>(members.size());
   out["/System/NrOfBatteries"] = value::integer(n);
   out["/System/BatteriesParallel"] = value::integer(n);
   out["/System/BatteriesSeries"] = value::integer(1);
-  out["/System/Batteries"] = value::text(names.dump());
-  out["/System/InternalResistances"] = value::text(rs.dump());
-  out["/System/EMFs"] = value::text(emfs.dump());
-  out["/System/LimitExplanation"]
-      = value::text(explain_limits(ccl, ccl_out, dcl, dcl.limit, in));
+  auto key = diagnostics_key(ccl, ccl_out, dcl, in);
+  if (!mem.diagnostics_built || key != mem.diagnostics_key
+      || in.now - mem.diagnostics_at >= diagnostics_refresh) {
+    build_diagnostics(ccl, ccl_out, dcl, in, mem);
+    mem.diagnostics_key = std::move(key);
+    mem.diagnostics_at = in.now;
+    mem.diagnostics_built = true;
+  }
+  out["/System/Batteries"] = mem.batteries;
+  out["/System/InternalResistances"] = mem.resistances;
+  out["/System/EMFs"] = mem.emfs;
+  out["/System/LimitExplanation"] = mem.explanation;
 
   // Primary and auxiliary sources (product.md 2.2), after everything else.
   if (cfg.primary_services.empty() && cfg.auxiliary_services.empty())

@@ -6,6 +6,7 @@
 // for `bank_memory`, the few things that must persist between two updates
 // (internal-resistance fits, over-current corrections, "a limit was seen").
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,7 +45,24 @@ struct bank_memory {
   /// The last "members disagree" warning, so it is logged once, not at the
   /// update rate.
   std::string cells_warning;
+  /// The diagnostics texts of product.md 2.5 as last built, and what they
+  /// were built from (see `diagnostics_refresh`).
+  std::string diagnostics_key;
+  caf::actor_clock::time_point diagnostics_at;
+  bool diagnostics_built = false;
+  value batteries;
+  value resistances;
+  value emfs;
+  value explanation;
 };
+
+/// The JSON diagnostics (/System/InternalResistances, /System/EMFs and the
+/// limit explanation) hold one entry per member with numbers that move with
+/// every reading; rebuilding and re-publishing them on every update made
+/// each computation grow with the bank (bench/RESULTS.md). They are rebuilt
+/// at once when what they explain changes (the members, a limit, the method,
+/// who contributes or limits, and why not), otherwise at most this often.
+constexpr auto diagnostics_refresh = std::chrono::seconds(1);
 
 struct bank_input {
   /// Members that count (online), by service name; owned by the caller.

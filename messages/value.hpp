@@ -6,6 +6,7 @@
 // passed through unchanged keeps its type; the rules treat both as double.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -54,6 +55,10 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
 }
 
 /// Path -> value. Ordered, so that output and tests are deterministic.
-using value_map = std::map<std::string, value>;
+/// Transparent (`std::less<>`): the rules look paths up by `const char*`
+/// thousands of times per second, and a `std::string` key built for each
+/// look-up (most paths are longer than the small-string buffer) was a heap
+/// allocation every time (bench/RESULTS.md).
+using value_map = std::map<std::string, value, std::less<>>;
 
 } // namespace ba

@@ -1,6 +1,7 @@
 #define CAF_SUITE aggregator_rules
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -83,6 +84,47 @@ CAF_TEST(config capacity and socMethod reach the rules) {
   auto out = bank(members, cfg);
   CAF_CHECK_EQUAL(out["/InstalledCapacity"], value::real(500));
   CAF_CHECK_EQUAL(out["/Soc"], value::real(50));
+}
+
+CAF_TEST(diagnostics follow decisions at once and readings once a second) {
+  // Two members with charge limits: a (100 Ah, 50 A) limits the bank, b
+  // (100 Ah, 80 A) does not.
+  std::map<std::string, bank_source> sources;
+  auto& a = sources["com.victronenergy.battery.a"];
+  auto& b = sources["com.victronenergy.battery.b"];
+  a.values = pack(52, 10, 80, 100);
+  b.values = pack(52, 10, 80, 100);
+  a.values["/Info/MaxChargeCurrent"] = value::real(50);
+  b.values["/Info/MaxChargeCurrent"] = value::real(80);
+  bank_input in;
+  for (auto& [service, src] : sources)
+    in.members.emplace(service, &src);
+  config cfg;
+  bank_memory mem;
+  auto explanation = [&] {
+    return compute_bank(in, cfg, mem, nullptr)["/System/LimitExplanation"].str;
+  };
+  auto first = explanation();
+  CAF_CHECK_NOT_EQUAL(first.find("\"ownLimit\":80.0"), std::string::npos);
+  // A reading that changes no decision: the text stays for up to a second.
+  b.values["/Info/MaxChargeCurrent"] = value::real(90);
+  in.now += std::chrono::milliseconds(999);
+  CAF_CHECK_EQUAL(explanation(), first);
+  in.now += std::chrono::milliseconds(1);
+  auto second = explanation();
+  CAF_CHECK_NOT_EQUAL(second.find("\"ownLimit\":90.0"), std::string::npos);
+  // A new limit (b now limits the bank) is explained at once.
+  b.values["/Info/MaxChargeCurrent"] = value::real(20);
+  in.now += std::chrono::milliseconds(1);
+  auto third = explanation();
+  CAF_CHECK_NOT_EQUAL(third.find("\"limit\":40.0"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(third.find("\"ownLimit\":20.0"), std::string::npos);
+  // A member leaving changes /System/Batteries at once.
+  in.members.erase("com.victronenergy.battery.b");
+  in.now += std::chrono::milliseconds(1);
+  auto out = compute_bank(in, cfg, mem, nullptr);
+  CAF_CHECK_EQUAL(out["/System/Batteries"],
+                  value::text("[\"com.victronenergy.battery.a\"]"));
 }
 
 CAF_TEST(a source reports itself offline by Connected 0 or BmsCable 2) {
