@@ -1,5 +1,7 @@
 #include "bus/exporter.hpp"
 
+#include <algorithm>
+
 #include <caf/send.hpp>
 
 #include "bus/guard.hpp"
@@ -78,29 +80,37 @@ size_t exported_service::apply(const std::vector<export_item>& items,
   }
   if (!emit || changed.empty())
     return 0;
-  emit_changes(changed);
+  emit_changes(std::move(changed));
   return 1;
 }
 
-void exported_service::emit_changes(const std::vector<std::string>& paths) {
+void exported_service::emit_changes(std::vector<std::string> paths) {
   // The cache already holds the new values, so a GetItems answered after the
-  // signal returns them (venus-dbus.md 7.3).
-  items_dict items;
-  for (auto& p : paths) {
-    auto& e = cache_[p];
-    items[p] = item_dict{{"Value", to_variant(e.val)},
-                         {"Text", sdbus::Variant{e.text}}};
-  }
+  // signal returns them (venus-dbus.md 7.3). Written straight into the
+  // signal, each path once.
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   if (legacy_signals_) {
     for (auto& p : paths) {
       auto obj = objects_.find(p);
-      if (obj != objects_.end())
-        obj->second->emitSignal("PropertiesChanged")
-            .onInterface(busitem)
-            .withArguments(items[p]);
+      if (obj == objects_.end())
+        continue;
+      auto& e = cache_[p];
+      auto sig = obj->second->createSignal(busitem, "PropertiesChanged");
+      append_item(sig, e.val, e.text);
+      obj->second->emitSignal(sig);
     }
   }
-  root_->emitSignal("ItemsChanged").onInterface(busitem).withArguments(items);
+  auto sig = root_->createSignal(busitem, "ItemsChanged");
+  sig.openContainer("{sa{sv}}");
+  for (auto& p : paths) {
+    auto& e = cache_[p];
+    sig.openDictEntry("sa{sv}") << p;
+    append_item(sig, e.val, e.text);
+    sig.closeDictEntry();
+  }
+  sig.closeContainer();
+  root_->emitSignal(sig);
 }
 
 void exported_service::ensure_objects(const std::string& path) {

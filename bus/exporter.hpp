@@ -65,7 +65,7 @@ class exported_service {
   void ensure_objects(const std::string& path);
   void add_node(const std::string& path);
   int32_t set_value(const std::string& path, const sdbus::Variant& v);
-  void emit_changes(const std::vector<std::string>& paths);
+  void emit_changes(std::vector<std::string> paths);
   std::map<std::string, sdbus::Variant> node_values(const std::string& node);
   std::map<std::string, std::string> node_texts(const std::string& node);
 

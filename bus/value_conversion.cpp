@@ -81,4 +81,38 @@ sdbus::Variant to_variant(const value& x) {
   }
 }
 
+void append_variant(sdbus::Message& msg, const value& x) {
+  switch (x.kind) {
+    case value_kind::real:
+      msg.openVariant("d") << x.number;
+      break;
+    case value_kind::integer:
+      if (x.number >= std::numeric_limits<int32_t>::min()
+          && x.number <= std::numeric_limits<int32_t>::max())
+        msg.openVariant("i") << static_cast<int32_t>(x.number);
+      else
+        msg.openVariant("x") << static_cast<int64_t>(x.number);
+      break;
+    case value_kind::text:
+      msg.openVariant("s") << x.str;
+      break;
+    default:
+      msg.openVariant("ai").openContainer("i").closeContainer();
+      break;
+  }
+  msg.closeVariant();
+}
+
+void append_item(sdbus::Message& msg, const value& x, const std::string& text) {
+  msg.openContainer("{sv}");
+  msg.openDictEntry("sv") << "Value";
+  append_variant(msg, x);
+  msg.closeDictEntry();
+  msg.openDictEntry("sv") << "Text";
+  msg.openVariant("s") << text;
+  msg.closeVariant();
+  msg.closeDictEntry();
+  msg.closeContainer();
+}
+
 } // namespace ba

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include <sdbus-c++/Message.h>
 #include <sdbus-c++/Types.h>
 
 #include "messages/value.hpp"
@@ -20,6 +21,14 @@ value from_variant(const sdbus::Variant& v, bool* odd = nullptr);
 
 /// Invalid -> empty `ai`, real -> d, integer -> i (x beyond int32), text -> s.
 sdbus::Variant to_variant(const value& x);
+
+/// Appends `x` as a variant, with the wire types of `to_variant`, straight
+/// into `msg` (no sdbus::Variant temporary: each is a message of its own,
+/// and copying it into the signal was the costliest part of publishing).
+void append_variant(sdbus::Message& msg, const value& x);
+
+/// Appends velib's `{"Value": v, "Text": s}` dict (signature `a{sv}`).
+void append_item(sdbus::Message& msg, const value& x, const std::string& text);
 
 /// velib's `{"Value": v, "Text": s}` dict of GetItems and ItemsChanged.
 using item_dict = std::map<std::string, sdbus::Variant>;
