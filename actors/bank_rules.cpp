@@ -20,7 +20,7 @@ constexpr char cells_per_battery_path[] = "/System/NrOfCellsPerBattery";
 /// The finite number at `path` of one member; nothing when the path is
 /// missing, invalid, text, NaN or infinite. Every rule reads through this, so
 /// bad input is skipped in one place (as in parallel_rules.cpp).
-caf::optional<double> get(const value_map* m, const std::string& path) {
+caf::optional<double> get(const value_map* m, std::string_view path) {
   if (m == nullptr)
     return caf::none;
   auto i = m->find(path);
@@ -316,15 +316,26 @@ value_map aggregate_alarms(const member_list& ms) {
   // The worst member state is the bank's state. An alarm no member knows
   // stays absent: the GUI shows a row for every valid alarm, and a row for
   // something nobody measures would claim "OK" without grounds.
+  // One look-up per member and alarm (this runs on every update).
   value_map out;
   for (auto& path : standard_alarms()) {
-    bool present = std::any_of(ms.begin(), ms.end(), [&](const value_map* m) {
-      return m != nullptr && m->count(path) > 0;
-    });
-    if (!present)
-      continue;
-    auto x = max_over(ms, path);
-    out[path] = x.valid() ? as_integer(x.number) : value::invalid();
+    bool present = false;
+    bool any = false;
+    double worst = 0;
+    for (auto* m : ms) {
+      if (m == nullptr)
+        continue;
+      auto i = m->find(path);
+      if (i == m->end())
+        continue;
+      present = true;
+      if (auto x = i->second.num()) {
+        worst = any ? std::max(worst, *x) : *x;
+        any = true;
+      }
+    }
+    if (present)
+      out[path] = any ? as_integer(worst) : value::invalid();
   }
   return out;
 }

@@ -12,7 +12,7 @@ namespace {
 
 constexpr char installed_capacity_path[] = "/InstalledCapacity";
 
-caf::optional<double> get(const value_map* m, const char* path) {
+caf::optional<double> get(const value_map* m, std::string_view path) {
   if (m == nullptr)
     return caf::none;
   auto i = m->find(path);

@@ -29,7 +29,7 @@ constexpr char time_to_go_path[] = "/TimeToGo";
 /// The finite number at `path` of one member; nothing when the path is
 /// missing, invalid, text, NaN or infinite. Every rule reads through this, so
 /// bad input is skipped in one place.
-caf::optional<double> get(const value_map* m, const char* path) {
+caf::optional<double> get(const value_map* m, std::string_view path) {
   if (m == nullptr)
     return caf::none;
   auto i = m->find(path);

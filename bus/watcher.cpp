@@ -34,6 +34,7 @@ watcher::watcher(sdbus::IConnection& conn, dbus_thread& loop,
 }
 
 watcher::~watcher() {
+  owner_matches_.clear();
   slots_.clear();
   pending_.clear();
 }
@@ -59,18 +60,6 @@ void watcher::start() {
       "arg0namespace='com.victronenergy'",
       [this](sdbus::Message& m) {
         guard_void("NameOwnerChanged", [&] { on_name_owner_changed(m); });
-      }));
-  slots_.push_back(
-      conn_.addMatch("type='signal',interface='com.victronenergy.BusItem',"
-                     "member='ItemsChanged'",
-                     [this](sdbus::Message& m) {
-                       guard_void("ItemsChanged", [&] { on_items_changed(m); });
-                     }));
-  slots_.push_back(conn_.addMatch(
-      "type='signal',interface='com.victronenergy.BusItem',"
-      "member='PropertiesChanged'",
-      [this](sdbus::Message& m) {
-        guard_void("PropertiesChanged", [&] { on_properties_changed(m); });
       }));
   daemon_ = sdbus::createProxy(conn_, "org.freedesktop.DBus",
                                "/org/freedesktop/DBus");
@@ -117,6 +106,43 @@ void watcher::on_name_owner_changed(sdbus::Message& msg) {
     appeared(name, new_owner);
 }
 
+void watcher::update_matches() {
+  std::set<std::string> wanted;
+  for (auto& [service, r] : routes_) {
+    auto o = owner_of_.find(service);
+    if (o != owner_of_.end())
+      wanted.insert(o->second);
+  }
+  for (auto i = owner_matches_.begin(); i != owner_matches_.end();)
+    i = wanted.count(i->first) != 0 ? std::next(i) : owner_matches_.erase(i);
+  for (auto& owner : wanted) {
+    if (owner_matches_.count(owner) != 0)
+      continue;
+    try {
+      owner_matches_.emplace(
+          owner, conn_.addMatch("type='signal',sender='" + owner
+                                    + "',interface='com.victronenergy.BusItem'",
+                                [this](sdbus::Message& m) {
+                                  guard_void("BusItem signal",
+                                             [&] { on_busitem_signal(m); });
+                                }));
+    } catch (const sdbus::Error& e) {
+      // The daemon refused (match limit): that source's changes are lost,
+      // say so; its scans and the staleness check still work.
+      log(log_level::error, "bus",
+          "cannot follow the signals of " + owner + ": " + e.getMessage());
+    }
+  }
+}
+
+void watcher::on_busitem_signal(sdbus::Message& msg) {
+  auto member = msg.getMemberName();
+  if (member == "ItemsChanged")
+    on_items_changed(msg);
+  else if (member == "PropertiesChanged")
+    on_properties_changed(msg);
+}
+
 void watcher::appeared(const std::string& service, const std::string& owner) {
   auto i = owner_of_.find(service);
   if (i != owner_of_.end()) {
@@ -126,6 +152,7 @@ void watcher::appeared(const std::string& service, const std::string& owner) {
   }
   owner_of_[service] = owner;
   services_of_[owner].insert(service);
+  update_matches();
   caf::anon_send(discovery_, service_appeared{service, owner});
 }
 
@@ -144,6 +171,7 @@ void watcher::vanished(const std::string& service) {
   auto r = routes_.find(service);
   if (r != routes_.end())
     r->second.scan_generation = 0;
+  update_matches();
   caf::anon_send(discovery_, service_vanished{service});
 }
 
@@ -223,6 +251,7 @@ void watcher::log_odd(const std::string& service, const std::string& path,
 
 void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
   routes_[service] = route{std::move(sink), 0, {}};
+  update_matches();
   if (scan)
     this->scan(service);
 }
@@ -231,6 +260,7 @@ void watcher::watch_paths(const std::string& service, caf::actor sink,
                           const std::vector<std::string>& paths) {
   auto& r = routes_[service];
   r = route{sink, 0, std::set<std::string>(paths.begin(), paths.end())};
+  update_matches();
   for (auto& path : paths) {
     auto proxy = sdbus::createProxy(conn_, service, path);
     auto* p = proxy.get();
@@ -277,14 +307,17 @@ void watcher::rebind(caf::actor discovery) {
   discovery_ = std::move(discovery);
   // Routes belong to the old actors; the new ones ask again.
   routes_.clear();
+  update_matches();
   for (auto& [service, owner] : owner_of_)
     caf::anon_send(discovery_, service_appeared{service, owner});
 }
 
 void watcher::unwatch(const std::string& service, const caf::actor_addr& sink) {
   auto r = routes_.find(service);
-  if (r != routes_.end() && r->second.sink.address() == sink)
+  if (r != routes_.end() && r->second.sink.address() == sink) {
     routes_.erase(r);
+    update_matches();
+  }
 }
 
 bool watcher::current(const std::string& service, uint64_t gen) const {

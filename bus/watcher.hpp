@@ -1,8 +1,11 @@
 #pragma once
 
 // Follows the other services on the bus: one NameOwnerChanged match (with
-// arg0namespace) plus one broad match each for ItemsChanged and
-// PropertiesChanged, a unique-name -> service map to attribute signals, and
+// arg0namespace), one BusItem signal match per unique name that owns a
+// watched service (as aiovelib does: on a GX every driver, systemcalc and
+// the aggregator itself send ItemsChanged, and a match without a sender had
+// the daemon route all of them here), a unique-name -> service map to
+// attribute signals, and
 // asynchronous scans (GetItems, then `GetValue /`, then one GetValue per
 // path, for the legacy services that lack the newer calls).
 
@@ -57,10 +60,14 @@ class watcher {
   void forward(const std::set<std::string>& services, const value_map& values);
 
   void on_name_owner_changed(sdbus::Message& msg);
+  void on_busitem_signal(sdbus::Message& msg);
   void on_items_changed(sdbus::Message& msg);
   void on_properties_changed(sdbus::Message& msg);
   void log_odd(const std::string& service, const std::string& path,
                const std::string& what);
+  /// Adds the signal match of every owner of a routed service and removes
+  /// the others: after any change of routes or owners.
+  void update_matches();
   void appeared(const std::string& service, const std::string& owner);
   void vanished(const std::string& service);
   void scan(const std::string& service);
@@ -79,6 +86,8 @@ class watcher {
   dbus_thread& loop_;
   caf::actor discovery_;
   std::vector<sdbus::Slot> slots_;
+  /// Unique name -> its BusItem signal match.
+  std::map<std::string, sdbus::Slot> owner_matches_;
   std::unique_ptr<sdbus::IProxy> daemon_;
   std::map<std::string, std::string> owner_of_;
   std::map<std::string, std::set<std::string>> services_of_;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
@@ -54,11 +55,24 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
   return f(caf::meta::type_name("value"), x.kind, x.number, x.str);
 }
 
-/// Path -> value. Ordered, so that output and tests are deterministic.
-/// Transparent (`std::less<>`): the rules look paths up by `const char*`
-/// thousands of times per second, and a `std::string` key built for each
-/// look-up (most paths are longer than the small-string buffer) was a heap
-/// allocation every time (bench/RESULTS.md).
-using value_map = std::map<std::string, value, std::less<>>;
+/// Orders paths by length, then bytewise. The rules look paths up in each
+/// member's map thousands of times per second; lexicographic order compared
+/// the long common prefixes (`/System/Max...`, `/Alarms/...`) byte by byte
+/// at every step of every look-up, while most lengths differ. Transparent,
+/// so that a look-up by `const char*` or `std::string_view` builds no
+/// `std::string` (most paths are longer than the small-string buffer, so
+/// that was a heap allocation each time). bench/RESULTS.md has the profiles.
+struct path_less {
+  using is_transparent = void;
+  bool operator()(std::string_view x, std::string_view y) const noexcept {
+    if (x.size() != y.size())
+      return x.size() < y.size();
+    return x.compare(y) < 0;
+  }
+};
+
+/// Path -> value. Ordered (by `path_less`), so that output and tests are
+/// deterministic.
+using value_map = std::map<std::string, value, path_less>;
 
 } // namespace ba
