@@ -316,27 +316,35 @@ value_map aggregate_alarms(const member_list& ms) {
   // The worst member state is the bank's state. An alarm no member knows
   // stays absent: the GUI shows a row for every valid alarm, and a row for
   // something nobody measures would claim "OK" without grounds.
-  // One look-up per member and alarm (this runs on every update).
-  value_map out;
-  for (auto& path : standard_alarms()) {
-    bool present = false;
-    bool any = false;
-    double worst = 0;
-    for (auto* m : ms) {
-      if (m == nullptr)
+  // One walk over each member's map instead of a look-up per alarm and
+  // member (this runs on every update, and most paths are not alarms).
+  auto& alarms = standard_alarms();
+  std::vector<int> present(alarms.size(), 0);
+  std::vector<double> worst(alarms.size(), 0);
+  std::vector<int> any(alarms.size(), 0);
+  constexpr std::string_view prefix{"/Alarms/"};
+  for (auto* m : ms) {
+    if (m == nullptr)
+      continue;
+    for (auto& [path, v] : *m) {
+      if (path.size() <= prefix.size()
+          || std::string_view{path}.substr(0, prefix.size()) != prefix)
         continue;
-      auto i = m->find(path);
-      if (i == m->end())
+      auto a = std::find(alarms.begin(), alarms.end(), path);
+      if (a == alarms.end())
         continue;
-      present = true;
-      if (auto x = i->second.num()) {
-        worst = any ? std::max(worst, *x) : *x;
-        any = true;
+      auto k = static_cast<size_t>(a - alarms.begin());
+      present[k] = 1;
+      if (auto x = v.num()) {
+        worst[k] = any[k] != 0 ? std::max(worst[k], *x) : *x;
+        any[k] = 1;
       }
     }
-    if (present)
-      out[path] = any ? as_integer(worst) : value::invalid();
   }
+  value_map out;
+  for (size_t k = 0; k < alarms.size(); ++k)
+    if (present[k] != 0)
+      out[alarms[k]] = any[k] != 0 ? as_integer(worst[k]) : value::invalid();
   return out;
 }
 
