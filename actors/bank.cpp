@@ -25,10 +25,10 @@ const char* method_name(ratio_method m) {
   }
 }
 
-bool has_valid(const value_map& v, const char* path) {
-  auto i = v.find(path);
-  return i != v.end() && i->second.num();
-}
+const path_key voltage_key{"/Dc/0/Voltage"};
+const path_key current_key{"/Dc/0/Current"};
+const path_key charge_limit_key{limit_path(limit_kind::charge)};
+const path_key discharge_limit_key{limit_path(limit_kind::discharge)};
 
 /// Step 5 of product.md 2.3: shrink k for a member measured above its own
 /// limit; let it recover every 10 s while it is back under; reset all of
@@ -36,30 +36,49 @@ bool has_valid(const value_map& v, const char* path) {
 /// for a while after the bank limit drops (chargers ramp down), so one
 /// measurement counts per 10 s tick, not every signal: otherwise k would
 /// fall to its floor within a second.
-void update_corrections(
-    limit_kind kind, const limit_result& res,
-    std::vector<std::string>& last_set, std::map<std::string, double>& ks,
-    std::map<std::string, caf::actor_clock::time_point>& measured,
-    const std::map<std::string, const bank_source*>& members,
-    int recovery_ticks, caf::actor_clock::time_point now) {
-  auto tick
-      = std::chrono::seconds(static_cast<int64_t>(correction_tick_seconds));
-  auto set = contributing_set(res);
-  if (set != last_set) {
-    ks.clear();
-    measured.clear();
-    last_set = set;
-  }
+/// Whether the contributing members of `res` are `last` (sorted). Walks
+/// both in order first: the members come in service order, so this settles
+/// it without building the sorted list on every update.
+bool same_set(const limit_result& res, const std::vector<std::string>& last) {
+  size_t j = 0;
+  bool in_order = true;
   for (auto& m : res.members) {
     if (!m.contributes)
       continue;
-    auto& k = ks.emplace(m.service, 1.0).first->second;
-    auto src = members.find(m.service);
-    auto limit = m.own_limit.num();
-    if (src == members.end() || !limit)
+    if (j >= last.size() || m.service != last[j]) {
+      in_order = false;
+      break;
+    }
+    ++j;
+  }
+  if (in_order && j == last.size())
+    return true;
+  return contributing_set(res) == last;
+}
+
+void update_corrections(
+    limit_kind kind, const limit_result& res,
+    const std::vector<limit_member>& lm, std::vector<std::string>& last_set,
+    std::map<std::string, double>& ks,
+    std::map<std::string, caf::actor_clock::time_point>& measured,
+    int recovery_ticks, caf::actor_clock::time_point now) {
+  auto tick
+      = std::chrono::seconds(static_cast<int64_t>(correction_tick_seconds));
+  if (!same_set(res, last_set)) {
+    ks.clear();
+    measured.clear();
+    last_set = contributing_set(res);
+  }
+  // res.members[n] is the result row of lm[n].
+  for (size_t n = 0; n < res.members.size() && n < lm.size(); ++n) {
+    auto& m = res.members[n];
+    if (!m.contributes)
       continue;
-    auto cur = src->second->values.find("/Dc/0/Current");
-    auto i = cur == src->second->values.end() ? caf::none : cur->second.num();
+    auto& k = ks.emplace(m.service, 1.0).first->second;
+    auto limit = m.own_limit.num();
+    if (!limit)
+      continue;
+    auto i = number_at(member_ref{lm[n].values, lm[n].index}, current_key);
     if (!i)
       continue;
     auto towards = current_towards(kind, *i);
@@ -80,10 +99,12 @@ limit_members(const std::map<std::string, const bank_source*>& members,
               const std::map<std::string, double>& ks, bank_memory& mem,
               const config& cfg) {
   std::vector<limit_member> result;
+  result.reserve(members.size());
   for (auto& [service, src] : members) {
     limit_member m;
     m.service = service;
     m.values = &src->values;
+    m.index = src->index.built() ? &src->index : nullptr;
     if (cfg.ratio == ratio_method::ir) {
       auto i = mem.ir.find(service);
       if (i != mem.ir.end())
@@ -205,8 +226,9 @@ value_map compute_bank(const bank_input& in, const config& cfg,
                        bank_memory& mem, std::vector<std::string>* warnings) {
   auto& members = in.members;
   std::vector<member_view> views;
+  views.reserve(members.size());
   for (auto& [service, src] : members)
-    views.push_back({service, &src->values});
+    views.push_back({service, &src->values, &src->index});
   auto list = to_member_list(views);
 
   parallel_options opts;
@@ -228,22 +250,22 @@ value_map compute_bank(const bank_input& in, const config& cfg,
   // Internal resistance: every (V, I) seen; the estimator keeps only pairs
   // whose voltage moved enough.
   for (auto& [service, src] : members) {
-    auto v = src->values.find("/Dc/0/Voltage");
-    auto i = src->values.find("/Dc/0/Current");
-    if (v == src->values.end() || i == src->values.end())
-      continue;
-    auto vv = v->second.num();
-    auto ii = i->second.num();
-    if (vv && ii)
-      mem.ir.emplace(service, ir_estimator{cfg.ir}).first->second.add(*vv, *ii);
+    member_ref m{&src->values, &src->index};
+    auto vv = number_at(m, voltage_key);
+    auto ii = number_at(m, current_key);
+    if (vv && ii) {
+      auto e = mem.ir.find(service);
+      if (e == mem.ir.end())
+        e = mem.ir.emplace(service, ir_estimator{cfg.ir}).first;
+      e->second.add(*vv, *ii);
+    }
   }
 
   // Limits (product.md 2.3, 2.4).
   for (auto& [service, src] : members) {
-    mem.ccl_ever
-        = mem.ccl_ever || has_valid(src->values, "/Info/MaxChargeCurrent");
-    mem.dcl_ever
-        = mem.dcl_ever || has_valid(src->values, "/Info/MaxDischargeCurrent");
+    member_ref m{&src->values, &src->index};
+    mem.ccl_ever = mem.ccl_ever || number_at(m, charge_limit_key);
+    mem.dcl_ever = mem.dcl_ever || number_at(m, discharge_limit_key);
   }
   int ticks = 0;
   if (!mem.recovery_started) {
@@ -257,16 +279,18 @@ value_map compute_bank(const bank_input& in, const config& cfg,
       ++ticks;
     }
   }
-  auto ccl = compute_current_limit(
-      limit_members(members, mem.k_charge, mem, cfg), limit_kind::charge,
-      cfg.ratio, mem.ccl_ever, in.all_members_lost);
-  auto dcl = compute_current_limit(
-      limit_members(members, mem.k_discharge, mem, cfg), limit_kind::discharge,
-      cfg.ratio, mem.dcl_ever, in.all_members_lost);
-  update_corrections(limit_kind::charge, ccl, mem.ccl_set, mem.k_charge,
-                     mem.measured_charge, members, ticks, in.now);
-  update_corrections(limit_kind::discharge, dcl, mem.dcl_set, mem.k_discharge,
-                     mem.measured_discharge, members, ticks, in.now);
+  auto charge_members = limit_members(members, mem.k_charge, mem, cfg);
+  auto discharge_members = limit_members(members, mem.k_discharge, mem, cfg);
+  auto ccl
+      = compute_current_limit(charge_members, limit_kind::charge, cfg.ratio,
+                              mem.ccl_ever, in.all_members_lost);
+  auto dcl
+      = compute_current_limit(discharge_members, limit_kind::discharge,
+                              cfg.ratio, mem.dcl_ever, in.all_members_lost);
+  update_corrections(limit_kind::charge, ccl, charge_members, mem.ccl_set,
+                     mem.k_charge, mem.measured_charge, ticks, in.now);
+  update_corrections(limit_kind::discharge, dcl, discharge_members, mem.dcl_set,
+                     mem.k_discharge, mem.measured_discharge, ticks, in.now);
   auto ccl_out = apply_ccl_mode(ccl.limit, cfg.ccl, in.dvcc.on,
                                 in.dvcc.max_charge_current);
   out["/Info/MaxChargeCurrent"] = ccl_out;

@@ -15,6 +15,7 @@
 
 #include "actors/current_limits.hpp"
 #include "actors/ir_estimate.hpp"
+#include "actors/member_index.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 #include "messages/value.hpp"
@@ -24,6 +25,9 @@ namespace ba {
 /// One source as the aggregator holds it.
 struct bank_source {
   value_map values;
+  /// `values` by path-table row, kept in step by source_table::update (the
+  /// only writer of `values` in the actors); not built = not used.
+  member_index index;
   /// When its last update arrived (for the data age in the explanation).
   caf::actor_clock::time_point last_update;
 };

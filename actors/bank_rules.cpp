@@ -17,24 +17,21 @@ constexpr char custom_name_path[] = "/CustomName";
 constexpr char charge_mode_path[] = "/Info/ChargeMode";
 constexpr char cells_per_battery_path[] = "/System/NrOfCellsPerBattery";
 
-/// The finite number at `path` of one member; nothing when the path is
-/// missing, invalid, text, NaN or infinite. Every rule reads through this, so
-/// bad input is skipped in one place (as in parallel_rules.cpp).
-caf::optional<double> get(const value_map* m, std::string_view path) {
-  if (m == nullptr)
-    return caf::none;
-  auto i = m->find(path);
-  if (i == m->end())
-    return caf::none;
-  return i->second.num();
+const path_key installed_capacity_key{installed_capacity_path};
+const path_key cells_per_battery_key{cells_per_battery_path};
+
+/// The finite number at `key` of one member (member_index.hpp: missing,
+/// invalid, text, NaN and infinities are nothing).
+caf::optional<double> get(const member_ref& m, const path_key& key) {
+  return number_at(m, key);
 }
 
 /// The text at `path`, or nullptr when the member has no text there.
-const std::string* get_text(const value_map* m, const std::string& path) {
-  if (m == nullptr)
+const std::string* get_text(const member_ref& m, std::string_view path) {
+  if (m.values == nullptr)
     return nullptr;
-  auto i = m->find(path);
-  if (i == m->end() || i->second.kind != value_kind::text)
+  auto i = m.values->find(path);
+  if (i == m.values->end() || i->second.kind != value_kind::text)
     return nullptr;
   return &i->second.str;
 }
@@ -54,8 +51,8 @@ value as_integer(double x) {
 
 /// A capacity counts only when finite and positive: a BMS publishing 0 Ah
 /// (not yet configured) must neither weight a mean nor divide by zero.
-caf::optional<double> get_capacity(const value_map* m) {
-  auto c = get(m, installed_capacity_path);
+caf::optional<double> get_capacity(const member_ref& m) {
+  auto c = get(m, installed_capacity_key);
   if (c && *c > 0)
     return c;
   return caf::none;
@@ -66,11 +63,11 @@ caf::optional<double> get_capacity(const value_map* m) {
 /// x beats y. A plain index and flag rather than caf::optional: g++ 12 at
 /// -O2 reports a false maybe-uninitialized on the optional's payload.
 template <class Better>
-long extreme_index(const member_list& ms, const std::string& path,
-                   Better better, double* result) {
+long extreme_index(const member_list& ms, const path_key& key, Better better,
+                   double* result) {
   long found = -1;
   for (size_t k = 0; k < ms.size(); ++k)
-    if (auto x = get(ms[k], path))
+    if (auto x = get(ms[k], key))
       if (found < 0 || better(*x, *result)) {
         *result = *x;
         found = static_cast<long>(k);
@@ -107,7 +104,7 @@ member_list to_member_list(const std::vector<member_view>& ms) {
   member_list out;
   out.reserve(ms.size());
   for (auto& m : ms)
-    out.push_back(m.values);
+    out.emplace_back(m.values, m.index);
   return out;
 }
 
@@ -123,12 +120,13 @@ std::string member_label(const std::string& service, const value_map& values) {
 // -- generic reductions -------------------------------------------------------
 
 value flag_or(const member_list& ms, const std::string& path) {
+  const path_key key{path};
   // One member allowing something (charging, balancing) is enough for the
   // bank to allow it: the limits (section 2.3) take the members that refuse
   // out of the share instead of blocking the whole bank.
   bool any = false;
   for (auto m : ms)
-    if (auto x = get(m, path)) {
+    if (auto x = get(m, key)) {
       if (*x != 0)
         return value::integer(1);
       any = true;
@@ -138,21 +136,24 @@ value flag_or(const member_list& ms, const std::string& path) {
 
 value min_over(const member_list& ms, const std::string& path) {
   double result = 0;
-  return extreme_index(ms, path, less, &result) >= 0 ? value::real(result)
-                                                     : value::invalid();
+  return extreme_index(ms, path_key{path}, less, &result) >= 0
+             ? value::real(result)
+             : value::invalid();
 }
 
 value max_over(const member_list& ms, const std::string& path) {
   double result = 0;
-  return extreme_index(ms, path, greater, &result) >= 0 ? value::real(result)
-                                                        : value::invalid();
+  return extreme_index(ms, path_key{path}, greater, &result) >= 0
+             ? value::real(result)
+             : value::invalid();
 }
 
 value sum_over(const member_list& ms, const std::string& path) {
+  const path_key key{path};
   double sum = 0;
   bool any = false;
   for (auto m : ms)
-    if (auto x = get(m, path)) {
+    if (auto x = get(m, key)) {
       sum += *x;
       any = true;
     }
@@ -165,6 +166,7 @@ value count_sum(const member_list& ms, const std::string& path) {
 }
 
 value capacity_weighted_mean(const member_list& ms, const std::string& path) {
+  const path_key key{path};
   // Same reasoning as /Soc in parallel_rules.cpp (whose helper is private
   // there): a big member's history counts more than a small one's, and when
   // a weight is unknown a plain mean beats dropping that member.
@@ -174,7 +176,7 @@ value capacity_weighted_mean(const member_list& ms, const std::string& path) {
   size_t n = 0;
   bool all_have_capacity = true;
   for (auto m : ms) {
-    auto x = get(m, path);
+    auto x = get(m, key);
     if (!x)
       continue;
     sum += *x;
@@ -275,22 +277,25 @@ value cells_per_battery(const std::vector<member_view>& ms,
   bool any = false;
   bool agree = true;
   double common = 0;
-  std::string detail;
   for (auto& m : ms)
-    if (auto x = get(m.values, cells_per_battery_path)) {
+    if (auto x = get(member_ref{m.values, m.index}, cells_per_battery_key)) {
       if (!any)
         common = *x;
       else if (*x != common)
         agree = false;
       any = true;
-      detail
-          += (detail.empty() ? "" : ", ") + m.service + " = " + number_text(*x);
     }
   if (warning != nullptr)
     warning->clear();
   if (!any)
     return value::invalid();
   if (!agree) {
+    // The text only when it is needed: this runs on every update.
+    std::string detail;
+    for (auto& m : ms)
+      if (auto x = get(member_ref{m.values, m.index}, cells_per_battery_key))
+        detail += (detail.empty() ? "" : ", ") + m.service + " = "
+                  + number_text(*x);
     if (warning != nullptr)
       *warning = std::string{"members disagree on "} + cells_per_battery_path
                  + " (" + detail + "): publishing it invalid";
@@ -316,35 +321,30 @@ value_map aggregate_alarms(const member_list& ms) {
   // The worst member state is the bank's state. An alarm no member knows
   // stays absent: the GUI shows a row for every valid alarm, and a row for
   // something nobody measures would claim "OK" without grounds.
-  // One walk over each member's map instead of a look-up per alarm and
-  // member (this runs on every update, and most paths are not alarms).
+  static const std::vector<path_key> keys = [] {
+    std::vector<path_key> result;
+    for (auto& path : standard_alarms())
+      result.emplace_back(path);
+    return result;
+  }();
   auto& alarms = standard_alarms();
-  std::vector<int> present(alarms.size(), 0);
-  std::vector<double> worst(alarms.size(), 0);
-  std::vector<int> any(alarms.size(), 0);
-  constexpr std::string_view prefix{"/Alarms/"};
-  for (auto* m : ms) {
-    if (m == nullptr)
-      continue;
-    for (auto& [path, v] : *m) {
-      if (path.size() <= prefix.size()
-          || std::string_view{path}.substr(0, prefix.size()) != prefix)
+  value_map out;
+  for (size_t k = 0; k < alarms.size(); ++k) {
+    bool present = false;
+    bool any = false;
+    double worst = 0;
+    for (auto& m : ms) {
+      if (!has_path(m, keys[k]))
         continue;
-      auto a = std::find(alarms.begin(), alarms.end(), path);
-      if (a == alarms.end())
-        continue;
-      auto k = static_cast<size_t>(a - alarms.begin());
-      present[k] = 1;
-      if (auto x = v.num()) {
-        worst[k] = any[k] != 0 ? std::max(worst[k], *x) : *x;
-        any[k] = 1;
+      present = true;
+      if (auto x = get(m, keys[k])) {
+        worst = any ? std::max(worst, *x) : *x;
+        any = true;
       }
     }
+    if (present)
+      out[alarms[k]] = any ? as_integer(worst) : value::invalid();
   }
-  value_map out;
-  for (size_t k = 0; k < alarms.size(); ++k)
-    if (present[k] != 0)
-      out[alarms[k]] = any[k] != 0 ? as_integer(worst[k]) : value::invalid();
   return out;
 }
 

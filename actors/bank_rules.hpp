@@ -20,11 +20,13 @@
 namespace ba {
 
 /// One member with the name it is known by on the bus. The cell-id rules and
-/// warnings need the name; everything else only needs `values`. The pointer
-/// stays owned by the caller.
+/// warnings need the name; everything else only needs `values`. The
+/// pointers stay owned by the caller; `index`, when not null, must describe
+/// `values` (member_index.hpp).
 struct member_view {
   std::string service;
   const value_map* values;
+  const member_index* index = nullptr;
 };
 
 /// The pointer list the plain rules take, in the same order.

@@ -12,13 +12,15 @@ namespace {
 
 constexpr char installed_capacity_path[] = "/InstalledCapacity";
 
-caf::optional<double> get(const value_map* m, std::string_view path) {
-  if (m == nullptr)
-    return caf::none;
-  auto i = m->find(path);
-  if (i == m->end())
-    return caf::none;
-  return i->second.num();
+const path_key installed_capacity_key{installed_capacity_path};
+const path_key charge_limit_key{limit_path(limit_kind::charge)};
+const path_key discharge_limit_key{limit_path(limit_kind::discharge)};
+const path_key charge_gate_key{gate_path(limit_kind::charge)};
+const path_key discharge_gate_key{gate_path(limit_kind::discharge)};
+
+/// The finite number at `key` of member `m` (member_index.hpp).
+caf::optional<double> get(const limit_member& m, const path_key& key) {
+  return number_at(member_ref{m.values, m.index}, key);
 }
 
 /// Rounds a computed limit for publishing: down to 0.1 A, never negative,
@@ -61,7 +63,7 @@ std::vector<double> ratios(const std::vector<limit_member>& ms,
       std::vector<double> cs;
       double sum = 0;
       for (auto& c : set) {
-        auto cap = get(ms[c.index].values, installed_capacity_path);
+        auto cap = get(ms[c.index], installed_capacity_key);
         if (!cap || *cap <= 0)
           return {};
         cs.push_back(*cap);
@@ -141,12 +143,14 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
     auto li = m.values->find(limit_path(kind));
     if (li != m.values->end())
       row.own_limit = li->second;
-    auto limit = get(m.values, limit_path(kind));
+    auto limit = get(m, kind == limit_kind::charge ? charge_limit_key
+                                                   : discharge_limit_key);
     if (limit && *limit >= 0)
       any_limit_now = true;
     // Only an explicit 0 blocks: many BMSes never publish the gate at all,
     // and a missing gate must not take them out of the limits.
-    auto gate = get(m.values, gate_path(kind));
+    auto gate = get(m, kind == limit_kind::charge ? charge_gate_key
+                                                  : discharge_gate_key);
     if (gate && *gate == 0) {
       row.reason = gate_reason;
     } else if (!limit) {

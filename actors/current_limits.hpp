@@ -18,6 +18,7 @@
 
 #include <caf/optional.hpp>
 
+#include "actors/member_index.hpp"
 #include "messages/config.hpp"
 #include "messages/value.hpp"
 
@@ -39,6 +40,8 @@ struct limit_member {
   std::string service;
   /// The member's latest values; owned by the caller. nullptr = no data.
   const value_map* values = nullptr;
+  /// Its index (member_index.hpp), or nullptr: then `values` is read.
+  const member_index* index = nullptr;
   /// The member's accepted internal-resistance estimate in ohm (section
   /// 2.6), or none while it has none. Only the `ir` method reads it.
   caf::optional<double> resistance;

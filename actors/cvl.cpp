@@ -18,13 +18,10 @@ std::string lower(std::string s) {
 }
 
 /// A member's CVL when it is usable: finite and > 0.
-caf::optional<double> member_cvl(const value_map* m) {
-  if (m == nullptr)
-    return caf::none;
-  auto i = m->find(cvl_path);
-  if (i == m->end())
-    return caf::none;
-  auto v = i->second.num();
+const path_key cvl_key{cvl_path};
+
+caf::optional<double> member_cvl(const member_ref& m) {
+  auto v = number_at(m, cvl_key);
   if (v && *v > 0)
     return v;
   return caf::none;
@@ -32,9 +29,9 @@ caf::optional<double> member_cvl(const value_map* m) {
 
 enum class charge_state { unknown, charging, floating };
 
-charge_state state_of(const value_map* m) {
-  auto i = m->find(charge_mode_path);
-  if (i == m->end() || i->second.kind != value_kind::text
+charge_state state_of(const member_ref& m) {
+  auto i = m.values->find(charge_mode_path);
+  if (i == m.values->end() || i->second.kind != value_kind::text
       || i->second.str.empty())
     return charge_state::unknown;
   return is_float_mode(i->second.str) ? charge_state::floating
@@ -51,7 +48,7 @@ bool is_float_mode(const std::string& mode) {
   return lower(mode).find("float") != std::string::npos;
 }
 
-value compute_cvl(const std::vector<const value_map*>& members, cvl_mode mode,
+value compute_cvl(const member_list& members, cvl_mode mode,
                   bool bank_balancing, const std::string& bank_charge_mode,
                   bool dvcc_on, double dvcc_max_charge_voltage) {
   struct entry {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/parallel_rules.hpp"
 #include "messages/config.hpp"
 #include "messages/value.hpp"
 
@@ -38,7 +39,7 @@ bool is_float_mode(const std::string& mode);
 ///
 /// `dvcc_max_charge_voltage` is `/Settings/SystemSetup/MaxChargeVoltage`
 /// (0 = none; negative or non-finite also count as none).
-value compute_cvl(const std::vector<const value_map*>& members, cvl_mode mode,
+value compute_cvl(const member_list& members, cvl_mode mode,
                   bool bank_balancing, const std::string& bank_charge_mode,
                   bool dvcc_on, double dvcc_max_charge_voltage);
 

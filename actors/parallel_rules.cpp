@@ -26,22 +26,25 @@ constexpr char capacity_path[] = "/Capacity";
 constexpr char consumed_amphours_path[] = "/ConsumedAmphours";
 constexpr char time_to_go_path[] = "/TimeToGo";
 
-/// The finite number at `path` of one member; nothing when the path is
-/// missing, invalid, text, NaN or infinite. Every rule reads through this, so
-/// bad input is skipped in one place.
-caf::optional<double> get(const value_map* m, std::string_view path) {
-  if (m == nullptr)
-    return caf::none;
-  auto i = m->find(path);
-  if (i == m->end())
-    return caf::none;
-  return i->second.num();
+// Looked up once: these are read from every member on every update.
+const path_key voltage_key{voltage_path};
+const path_key current_key{current_path};
+const path_key power_key{power_path};
+const path_key installed_capacity_key{installed_capacity_path};
+const path_key capacity_key{capacity_path};
+const path_key soc_key{soc_path};
+const path_key consumed_amphours_key{consumed_amphours_path};
+
+/// The finite number at `key` of one member (member_index.hpp: missing,
+/// invalid, text, NaN and infinities are nothing).
+caf::optional<double> get(const member_ref& m, const path_key& key) {
+  return number_at(m, key);
 }
 
 /// A capacity counts only when finite and positive: a BMS publishing 0 Ah
 /// (not yet configured) must neither weight a mean nor divide by zero.
-caf::optional<double> get_capacity(const value_map* m) {
-  auto c = get(m, installed_capacity_path);
+caf::optional<double> get_capacity(const member_ref& m) {
+  auto c = get(m, installed_capacity_key);
   if (c && *c > 0)
     return c;
   return caf::none;
@@ -57,10 +60,11 @@ caf::optional<double> usable(const caf::optional<double>& capacity) {
 }
 
 value mean_of(const member_list& ms, const char* path) {
+  const path_key key{path};
   double sum = 0;
   size_t n = 0;
   for (auto m : ms)
-    if (auto x = get(m, path)) {
+    if (auto x = get(m, key)) {
       sum += *x;
       ++n;
     }
@@ -68,10 +72,11 @@ value mean_of(const member_list& ms, const char* path) {
 }
 
 value sum_of(const member_list& ms, const char* path) {
+  const path_key key{path};
   double sum = 0;
   bool any = false;
   for (auto m : ms)
-    if (auto x = get(m, path)) {
+    if (auto x = get(m, key)) {
       sum += *x;
       any = true;
     }
@@ -80,12 +85,13 @@ value sum_of(const member_list& ms, const char* path) {
 
 template <class Select>
 value extreme_of(const member_list& ms, const char* path, Select select) {
+  const path_key key{path};
   // A plain flag rather than caf::optional: g++ 12 at -O2 reports a false
   // maybe-uninitialized on the optional's payload.
   bool any = false;
   double result = 0;
   for (auto m : ms)
-    if (auto x = get(m, path)) {
+    if (auto x = get(m, key)) {
       result = any ? select(result, *x) : *x;
       any = true;
     }
@@ -98,11 +104,12 @@ value extreme_of(const member_list& ms, const char* path, Select select) {
 // publishes the percentage lacks a capacity the weights are unknown, and a
 // plain mean beats silently dropping that member.
 value capacity_weighted(const member_list& ms, const char* path) {
+  const path_key key{path};
   double weighted = 0;
   double weights = 0;
   bool all_have_capacity = true;
   for (auto m : ms) {
-    auto x = get(m, path);
+    auto x = get(m, key);
     if (!x)
       continue;
     if (auto c = get_capacity(m)) {
@@ -134,12 +141,12 @@ value sum_power(const member_list& ms) {
   double sum = 0;
   bool any = false;
   for (auto m : ms) {
-    if (auto p = get(m, power_path)) {
+    if (auto p = get(m, power_key)) {
       sum += *p;
       any = true;
     } else {
-      auto v = get(m, voltage_path);
-      auto i = get(m, current_path);
+      auto v = get(m, voltage_key);
+      auto i = get(m, current_key);
       if (v && i) {
         sum += *v * *i;
         any = true;
@@ -201,12 +208,12 @@ value remaining_capacity(const member_list& ms,
   double sum = 0;
   bool any = false;
   for (auto m : ms) {
-    if (auto r = get(m, capacity_path)) {
+    if (auto r = get(m, capacity_key)) {
       sum += *r;
       any = true;
       continue;
     }
-    auto s = get(m, soc_path);
+    auto s = get(m, soc_key);
     auto c = get_capacity(m);
     if (s && c) {
       sum += *s / 100.0 * *c;
@@ -229,7 +236,7 @@ value consumed_amphours(const member_list& ms) {
   double sum = 0;
   bool any = false;
   for (auto m : ms)
-    if (auto x = get(m, consumed_amphours_path)) {
+    if (auto x = get(m, consumed_amphours_key)) {
       sum += *x > 0 ? -*x : *x;
       any = true;
     }

@@ -9,6 +9,7 @@
 
 #include <caf/optional.hpp>
 
+#include "actors/member_index.hpp"
 #include "messages/config.hpp"
 #include "messages/value.hpp"
 
@@ -22,7 +23,7 @@ struct parallel_options {
 
 /// One member's latest values, path -> value. Pointers stay owned by the
 /// caller (the aggregator's state); the rules only read them.
-using member_list = std::vector<const value_map*>;
+using member_list = std::vector<member_ref>;
 
 value mean_voltage(const member_list& ms);
 value sum_current(const member_list& ms);

@@ -10,11 +10,18 @@ tracked_source& source_table::update(const member_update& u,
                                      caf::actor_clock::time_point now) {
   auto& t = sources_[u.service];
   t.src.last_update = now;
-  if (u.snapshot)
+  if (u.snapshot) {
     t.src.values = u.values;
-  else
+    t.src.index.rebuild(t.src.values);
+  } else {
     for (auto& [path, v] : u.values)
       t.src.values[path] = v;
+    // Built on the first update; from then on only the changed rows.
+    if (t.src.index.built())
+      t.src.index.update(u.values);
+    else
+      t.src.index.rebuild(t.src.values);
+  }
   return t;
 }
 

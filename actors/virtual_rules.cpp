@@ -27,15 +27,11 @@ constexpr char low_voltage_path[] = "/Info/BatteryLowVoltage";
 constexpr char consumed_path[] = "/ConsumedAmphours";
 constexpr char bms_cable_path[] = "/Alarms/BmsCable";
 
-/// The finite number at `path` of one member; nothing when the member or the
-/// path is missing, or the value is invalid, text, NaN or infinite.
-caf::optional<double> get(const value_map* m, const std::string& path) {
-  if (m == nullptr)
-    return caf::none;
-  auto i = m->find(path);
-  if (i == m->end())
-    return caf::none;
-  return i->second.num();
+/// The finite number at `key` of one member (member_index.hpp: nothing when
+/// the member or the path is missing, or the value is invalid, text, NaN or
+/// infinite).
+caf::optional<double> get(const member_ref& m, const path_key& key) {
+  return number_at(m, key);
 }
 
 /// Whether a source's `v` may be published at `path` (role_merge's rule,

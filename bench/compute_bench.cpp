@@ -74,17 +74,23 @@ value_map static_paths(int index) {
   };
 }
 
-/// The 20 moving paths, as a random walk around plausible values.
-void move(value_map& m, std::mt19937& rng) {
+/// The 20 moving paths, as a random walk around plausible values. Returns
+/// what changed, as the member_update that carries it would.
+value_map move(value_map& m, std::mt19937& rng) {
   std::uniform_real_distribution<double> step(-1, 1);
+  value_map changed;
+  auto set = [&](const char* path, value v) {
+    m[path] = v;
+    changed[path] = std::move(v);
+  };
   auto walk = [&](const char* path, double start, double size) {
     auto& v = m[path];
-    v = d((v.valid() ? v.number : start) + size * step(rng));
+    set(path, d((v.valid() ? v.number : start) + size * step(rng)));
   };
   walk("/Dc/0/Current", 10, 1);
   walk("/Dc/0/Voltage", 53, 0.01);
-  m["/Dc/0/Power"]
-      = d(std::round(m["/Dc/0/Voltage"].number * m["/Dc/0/Current"].number));
+  set("/Dc/0/Power",
+      d(std::round(m["/Dc/0/Voltage"].number * m["/Dc/0/Current"].number)));
   walk("/Dc/0/Temperature", 25, 0.1);
   walk("/Soc", 80, 0.1);
   walk("/Capacity", 80, 0.1);
@@ -94,14 +100,15 @@ void move(value_map& m, std::mt19937& rng) {
   walk("/System/MaxCellVoltage", 3.35, 0.001);
   walk("/System/MinCellTemperature", 24, 0.1);
   walk("/System/MaxCellTemperature", 26, 0.1);
-  m["/System/MinVoltageCellId"] = s("C" + std::to_string(1 + rng() % 16));
-  m["/System/MaxVoltageCellId"] = s("C" + std::to_string(1 + rng() % 16));
+  set("/System/MinVoltageCellId", s("C" + std::to_string(1 + rng() % 16)));
+  set("/System/MaxVoltageCellId", s("C" + std::to_string(1 + rng() % 16)));
   walk("/Info/MaxChargeCurrent", 100, 1);
   walk("/Info/MaxDischargeCurrent", 150, 1);
   walk("/Info/MaxChargeVoltage", 56.0, 0.01);
   walk("/History/ChargedEnergy", 100, 0.001);
   walk("/History/DischargedEnergy", 90, 0.001);
   walk("/History/TotalAhDrawn", 2000, 0.1);
+  return changed;
 }
 
 struct row {
@@ -123,6 +130,8 @@ row run(int k, double seconds, bool cold) {
     auto& src = sources[name];
     src.values = static_paths(n);
     move(src.values, rng);
+    // As source_table keeps it: built once, then only the changed rows.
+    src.index.rebuild(src.values);
   }
   bank_input in;
   for (auto& [service, src] : sources)
@@ -141,7 +150,7 @@ row run(int k, double seconds, bool cold) {
   while (clock::now() < until) {
     for (int burst = 0; burst < 16; ++burst) {
       auto* src = order[static_cast<size_t>(computes) % order.size()];
-      move(src->values, rng);
+      src->index.update(move(src->values, rng));
       // Simulated time: one update per member per second, as at R = 1.
       in.now += std::chrono::microseconds(1000000 / k);
       src->last_update = in.now;

@@ -30,7 +30,7 @@ using member = std::vector<entry>;
 
 struct bank {
   std::vector<value_map> maps;
-  std::vector<const value_map*> list;
+  member_list list;
 
   explicit bank(const std::vector<member>& ms) {
     for (auto& m : ms)
