@@ -20,6 +20,7 @@
 #include "actors/bank.hpp"
 #include "messages/config.hpp"
 #include "messages/value.hpp"
+#include "static_paths.hpp"
 
 using namespace ba;
 
@@ -35,43 +36,15 @@ value s(std::string x) {
   return value::text(std::move(x));
 }
 
-value_map static_paths(int index) {
-  return {
-      {"/Mgmt/ProcessName", s("ba-compute")},
-      {"/Mgmt/ProcessVersion", s("1.0")},
-      {"/Mgmt/Connection", s("Bench")},
-      {"/DeviceInstance", i(100 + index)},
-      {"/ProductId", i(0xBA77)},
-      {"/ProductName", s("Bench battery")},
-      {"/FirmwareVersion", s("1.0.0")},
-      {"/HardwareVersion", s("1.0")},
-      {"/Serial", s("LOAD-" + std::to_string(index))},
-      {"/CustomName", s("")},
-      {"/Connected", i(1)},
-      {"/InstalledCapacity", d(100.0 + 50.0 * (index % 4))},
-      {"/Soh", d(100)},
-      {"/Info/BatteryLowVoltage", d(46)},
-      {"/Io/AllowToCharge", i(1)},
-      {"/Io/AllowToDischarge", i(1)},
-      {"/Io/AllowToBalance", i(1)},
-      {"/Balancing", i(0)},
-      {"/System/NrOfCellsPerBattery", i(16)},
-      {"/System/NrOfModulesOnline", i(1)},
-      {"/System/NrOfModulesOffline", i(0)},
-      {"/System/NrOfModulesBlockingCharge", i(0)},
-      {"/System/NrOfModulesBlockingDischarge", i(0)},
-      {"/System/MinTemperatureCellId", s("T1")},
-      {"/System/MaxTemperatureCellId", s("T2")},
-      {"/Alarms/LowVoltage", i(0)},
-      {"/Alarms/HighVoltage", i(0)},
-      {"/Alarms/LowSoc", i(0)},
-      {"/Alarms/HighChargeCurrent", i(0)},
-      {"/Alarms/HighDischargeCurrent", i(0)},
-      {"/Alarms/HighTemperature", i(0)},
-      {"/Alarms/LowTemperature", i(0)},
-      {"/Alarms/CellImbalance", i(0)},
-      {"/Alarms/InternalFailure", i(0)},
-  };
+/// The static paths of ba-load (static_paths.hpp), as values.
+value_map static_values(int index) {
+  value_map m;
+  for (auto& p :
+       bench::static_paths(index, 100.0 + 50.0 * (index % 4), "ba-compute"))
+    m[p.path] = p.type == 'd'   ? d(p.number)
+                : p.type == 'i' ? i(static_cast<int64_t>(p.number))
+                                : s(p.text);
+  return m;
 }
 
 /// The 20 moving paths, as a random walk around plausible values. Returns
@@ -128,7 +101,7 @@ row run(int k, double seconds, bool cold) {
     char name[64];
     std::snprintf(name, sizeof name, "com.victronenergy.battery.load%02d", n);
     auto& src = sources[name];
-    src.values = static_paths(n);
+    src.values = static_values(n);
     move(src.values, rng);
     // As source_table keeps it: built once, then only the changed rows.
     src.index.rebuild(src.values);

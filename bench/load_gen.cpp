@@ -13,6 +13,7 @@
 // The counters are totals since start; the window is the difference.
 
 #include "sim_common.hpp"
+#include "static_paths.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -199,50 +200,15 @@ struct battery {
   int64_t updates = 0; // marker sequence for the probe
 };
 
-/// The paths every service has and that never change. Values as a real BMS
-/// (e.g. dbus-serialbattery) publishes them.
+/// The paths every service has and that never change (static_paths.hpp).
 void export_static_paths(battery& b, int index) {
-  auto d = sim_value::of_double;
-  auto i = sim_value::of_int32;
-  auto s = sim_value::of_string;
-  std::vector<std::pair<std::string, sim_value>> paths{
-      {"/Mgmt/ProcessName", s("ba-load")},
-      {"/Mgmt/ProcessVersion", s("1.0")},
-      {"/Mgmt/Connection", s("Bench " + std::to_string(index))},
-      {"/DeviceInstance", i(100 + index)},
-      {"/ProductId", i(0xBA77)},
-      {"/ProductName", s("Bench battery")},
-      {"/FirmwareVersion", s("1.0.0")},
-      {"/HardwareVersion", s("1.0")},
-      {"/Serial", s("LOAD-" + std::to_string(index))},
-      {"/CustomName", s("")},
-      {"/Connected", i(1)},
-      {"/InstalledCapacity", d(b.installed_ah)},
-      {"/Soh", d(100)},
-      {"/Info/BatteryLowVoltage", d(46)},
-      {"/Io/AllowToCharge", i(1)},
-      {"/Io/AllowToDischarge", i(1)},
-      {"/Io/AllowToBalance", i(1)},
-      {"/Balancing", i(0)},
-      {"/System/NrOfCellsPerBattery", i(16)},
-      {"/System/NrOfModulesOnline", i(1)},
-      {"/System/NrOfModulesOffline", i(0)},
-      {"/System/NrOfModulesBlockingCharge", i(0)},
-      {"/System/NrOfModulesBlockingDischarge", i(0)},
-      {"/System/MinTemperatureCellId", s("T1")},
-      {"/System/MaxTemperatureCellId", s("T2")},
-      {"/Alarms/LowVoltage", i(0)},
-      {"/Alarms/HighVoltage", i(0)},
-      {"/Alarms/LowSoc", i(0)},
-      {"/Alarms/HighChargeCurrent", i(0)},
-      {"/Alarms/HighDischargeCurrent", i(0)},
-      {"/Alarms/HighTemperature", i(0)},
-      {"/Alarms/LowTemperature", i(0)},
-      {"/Alarms/CellImbalance", i(0)},
-      {"/Alarms/InternalFailure", i(0)},
-  };
-  for (auto& [path, v] : paths)
-    b.tree->set(path, v);
+  for (auto& p : bench::static_paths(index, b.installed_ah, "ba-load")) {
+    auto v = p.type == 'd' ? sim_value::of_double(p.number)
+             : p.type == 'i'
+                 ? sim_value::of_int32(static_cast<int32_t>(p.number))
+                 : sim_value::of_string(p.text);
+    b.tree->set(p.path, v);
+  }
 }
 
 /// Moves every walk one step and stores the new values. Returns the paths

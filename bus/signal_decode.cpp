@@ -42,6 +42,13 @@ bool is_value_type(const std::string& sig) {
   return sig.size() == 1 && std::strchr("dyniquxtbs", sig[0]) != nullptr;
 }
 
+template <class T>
+T read_basic(sdbus::Message& msg) {
+  T x{};
+  msg >> x;
+  return x;
+}
+
 // Reads the variant at the cursor straight from the message: no
 // sdbus::Variant temporary, which is a message of its own that reading and
 // copying cost about a fifth of the aggregator's instructions
@@ -60,66 +67,40 @@ value read_variant(sdbus::Message& msg, bool* odd) {
   msg.enterVariant(contents);
   value x;
   switch (contents[0]) {
-    case 'd': {
-      double d = 0;
-      msg >> d;
-      x = value::real(d);
+    case 'd':
+      x = value::real(read_basic<double>(msg));
       break;
-    }
-    case 'y': {
-      uint8_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'y':
+      x = value::integer(read_basic<uint8_t>(msg));
       break;
-    }
-    case 'n': {
-      int16_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'n':
+      x = value::integer(read_basic<int16_t>(msg));
       break;
-    }
-    case 'q': {
-      uint16_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'q':
+      x = value::integer(read_basic<uint16_t>(msg));
       break;
-    }
-    case 'i': {
-      int32_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'i':
+      x = value::integer(read_basic<int32_t>(msg));
       break;
-    }
-    case 'u': {
-      uint32_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'u':
+      x = value::integer(read_basic<uint32_t>(msg));
       break;
-    }
-    case 'x': {
-      int64_t n = 0;
-      msg >> n;
-      x = value::integer(n);
+    case 'x':
+      x = value::integer(read_basic<int64_t>(msg));
       break;
-    }
     case 't': {
-      uint64_t n = 0;
-      msg >> n;
+      auto n = read_basic<uint64_t>(msg);
       if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         x = value::real(static_cast<double>(n));
       else
         x = value::integer(static_cast<int64_t>(n));
       break;
     }
-    case 'b': {
-      bool b = false;
-      msg >> b;
-      x = value::integer(b ? 1 : 0);
+    case 'b':
+      x = value::integer(read_basic<bool>(msg) ? 1 : 0);
       break;
-    }
     default: { // 's'
-      char* str = nullptr;
-      msg >> str;
+      auto* str = read_basic<char*>(msg);
       x = value::text(str != nullptr ? str : "");
       break;
     }
