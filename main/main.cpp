@@ -54,7 +54,13 @@ struct actor_config : caf::actor_system_config {
     // The work-stealing default polls: ~2.5 % of a core while idle, against
     // ~0.07 % for sharing (caf-sdbus-notes 2.10).
     set("scheduler.policy", caf::atom("sharing"));
-    set("scheduler.max-threads", 2);
+    // One worker: an input signal passes three actors in a row (source,
+    // aggregator, publisher), and with two workers each hand-over woke the
+    // other thread (a futex wake and a context switch per hop). One worker
+    // runs the chain in one go: 10-27 % less CPU per update in bench/run,
+    // same latency (bench/RESULTS.md). No actor blocks, so one is enough,
+    // and the aggregator never takes both cores of a GX.
+    set("scheduler.max-threads", 1);
   }
 };
 
