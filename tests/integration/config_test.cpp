@@ -25,27 +25,8 @@ namespace {
 const std::string agg = aggregator_name;
 const std::string prefix = "com.victronenergy.battery.";
 
-const std::string common_keys
-    = R"("startupBatteryWait": 1, "publishInterval": 10, "logLevel": "DEBUG")";
-
-/// `json` with the keys that keep the tests short (and the log useful)
-/// added: `{...}` -> `{..., <common_keys>}`.
-std::string with_common(const std::string& json) {
-  auto close = json.rfind('}');
-  auto open = json.find('{');
-  bool empty = json.find_first_not_of(" \n", open + 1) == close;
-  return json.substr(0, close) + (empty ? "" : ", ") + common_keys + "}";
-}
-
-std::string d(double x) {
-  std::ostringstream out;
-  out.precision(12);
-  out << "d:" << x;
-  return out.str();
-}
-
 std::vector<std::string> current_args(double current) {
-  return set_args({{"/Dc/0/Current", d(current)}});
+  return set_args({{"/Dc/0/Current", d_arg(current)}});
 }
 
 // -- checks
@@ -305,7 +286,7 @@ CAF_TEST(example one excludes a shunt) {
     s.start_battery(usb0, current_args(-10));
     s.start_battery(usb1, current_args(-6));
     s.start_battery(shunt, current_args(-16));
-    start_aggregator(s, with_common(readme_examples[0].second));
+    start_aggregator(s, with_quick_keys(readme_examples[0].second));
     check_bank(c, 2, -16, {usb0, usb1});
     CAF_CHECK(bank_holds(c, 2, -16));
   });
@@ -325,7 +306,8 @@ CAF_TEST(example two takes the SoC from a primary shunt) {
                     set_args({{"/Dc/0/Current", "d:-6"}, {"/Soc", "d:60"}}));
     s.start_battery(shunt,
                     set_args({{"/Dc/0/Current", "d:-16"}, {"/Soc", "d:73.5"}}));
-    auto& daemon = start_aggregator(s, with_common(readme_examples[1].second));
+    auto& daemon
+        = start_aggregator(s, with_quick_keys(readme_examples[1].second));
     check_bank(c, 2, -16, {usb0, usb1});
     // Without the primary the members' weighted SoC would be 70.
     check_d(c, agg, "/Soc", 73.5);
@@ -366,7 +348,7 @@ CAF_TEST(example three runs two virtual batteries) {
                                     {"/Dc/0/Power", "null"}}));
     s.start_battery(shunt2, {"--minimal", "--set", "/Soc=d:50", "--set",
                              "/Dc/0/Current=d:-7"});
-    start_aggregator(s, with_common(readme_examples[2].second));
+    start_aggregator(s, with_quick_keys(readme_examples[2].second));
     // Two members (the virtual batteries, 100 Ah each): SoC mean of the
     // BMSes', current the sum of the shunts'.
     check_bank(c, 2, -19, {virtual1, virtual2});
@@ -397,9 +379,9 @@ CAF_TEST(names match exactly and not by prefix) {
                     set_args({{"/Dc/0/Current", "d:-1"}, {"/Soc", "d:90"}}));
     s.start_battery(usb20,
                     set_args({{"/Dc/0/Current", "d:-2"}, {"/Soc", "d:40"}}));
-    start_aggregator(s, with_common(R"({"excludedServices": [")" + usb1
-                                    + R"("], "primaryServices": {")" + usb2
-                                    + R"(": ["/Soc"]}})"));
+    start_aggregator(s, with_quick_keys(R"({"excludedServices": [")" + usb1
+                                        + R"("], "primaryServices": {")" + usb2
+                                        + R"(": ["/Soc"]}})"));
     check_bank(c, 2, -9, {usb10, usb20});
     check_d(c, agg, "/Soc", 90);
     CAF_CHECK(bank_holds(c, 2, -9));
@@ -419,7 +401,8 @@ CAF_TEST(a name entry follows the custom name across bus names) {
         = set_args({{"/Dc/0/Current", "d:-30"}, {"/CustomName", "s:Shunt"}});
     s.start_battery(bms, current_args(-10));
     s.start_battery(shunt_before, shunt_args);
-    start_aggregator(s, with_common(R"({"excludedServices": ["name:Shunt"]})"));
+    start_aggregator(
+        s, with_quick_keys(R"({"excludedServices": ["name:Shunt"]})"));
     check_bank(c, 1, -10, {bms});
     CAF_CHECK(bank_holds(c, 1, -10, 500ms));
 
@@ -460,11 +443,11 @@ CAF_TEST(a hangup signal applies a new exclusion in place) {
     s.start_battery(usb0, current_args(-10));
     s.start_battery(usb1, current_args(-6));
     s.start_battery(shunt, current_args(-16));
-    auto& daemon = start_aggregator(s, with_common("{}"));
+    auto& daemon = start_aggregator(s, with_quick_keys("{}"));
     check_bank(c, 3, -32, {usb0, usb1, shunt});
     auto mark = mark_after_claims(c, {agg});
 
-    rewrite_config(daemon, with_common(readme_examples[0].second));
+    rewrite_config(daemon, with_quick_keys(readme_examples[0].second));
     BA_REQUIRE(reload(daemon, reloaded));
     check_bank(c, 2, -16, {usb0, usb1});
     // No longer a member, so not missing either.
@@ -489,7 +472,8 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
     s.start_battery(usb0, current_args(-10));
     s.start_battery(usb1, current_args(-6));
     s.start_battery(shunt, current_args(-16));
-    auto& daemon = start_aggregator(s, with_common(readme_examples[0].second));
+    auto& daemon
+        = start_aggregator(s, with_quick_keys(readme_examples[0].second));
     check_bank(c, 2, -16, {usb0, usb1});
     auto mark = mark_after_claims(c, {agg});
 
@@ -499,7 +483,7 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
     CAF_CHECK(bank_holds(c, 2, -16));
     // Valid JSON that would re-include the shunt if half applied: the
     // misspelt key makes the whole file invalid.
-    rewrite_config(daemon, with_common(R"({"exludedServices": []})"));
+    rewrite_config(daemon, with_quick_keys(R"({"exludedServices": []})"));
     BA_REQUIRE(reload(daemon, rejected));
     CAF_CHECK(bank_holds(c, 2, -16));
     check_batteries(c, agg, {usb0, usb1});
@@ -509,7 +493,7 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
     CAF_CHECK(daemon.log().find("exludedServices") != std::string::npos);
 
     // A valid file afterwards is applied: the shunt is counted again.
-    rewrite_config(daemon, with_common("{}"));
+    rewrite_config(daemon, with_quick_keys("{}"));
     BA_REQUIRE(reload(daemon, reloaded));
     check_bank(c, 3, -32, {usb0, usb1, shunt});
     CAF_CHECK(no_owner_change(c, agg, mark));
@@ -532,8 +516,8 @@ CAF_TEST(a hangup signal adds and removes a virtual battery) {
     s.start_battery(usb1, current_args(-6));
     s.start_battery(usb2, current_args(-4));
     s.start_battery(usb3, current_args(-2));
-    auto keep_only = with_common(R"({"virtualBatteries": {")" + vkeep
-                                 + R"(": [")" + usb3 + R"("]}})");
+    auto keep_only = with_quick_keys(R"({"virtualBatteries": {")" + vkeep
+                                     + R"(": [")" + usb3 + R"("]}})");
     auto& daemon = start_aggregator(s, keep_only);
     check_bank(c, 4, -22, {usb0, usb1, usb2, vkeep});
     BA_REQUIRE(wait_for_services(c, {vkeep}, 10s));
@@ -541,10 +525,10 @@ CAF_TEST(a hangup signal adds and removes a virtual battery) {
 
     // vnew merges usb0 and usb1 (a BMS and its shunt): its current is the
     // first valid one, usb0's -10, not their sum.
-    rewrite_config(daemon,
-                   with_common(R"({"virtualBatteries": {")" + vkeep + R"(": [")"
-                               + usb3 + R"("], ")" + vnew + R"(": [")" + usb0
-                               + R"(", ")" + usb1 + R"("]}})"));
+    rewrite_config(daemon, with_quick_keys(R"({"virtualBatteries": {")" + vkeep
+                                           + R"(": [")" + usb3 + R"("], ")"
+                                           + vnew + R"(": [")" + usb0
+                                           + R"(", ")" + usb1 + R"("]}})"));
     BA_REQUIRE(reload(daemon, reloaded));
     CAF_CHECK(wait_for_services(c, {vnew}, 10s));
     check_bank(c, 3, -16, {usb2, vkeep, vnew});

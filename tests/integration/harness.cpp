@@ -1531,6 +1531,23 @@ set_args(const std::vector<std::pair<std::string, std::string>>& values) {
   return args;
 }
 
+std::string d_arg(double x) {
+  std::ostringstream out;
+  out.precision(12);
+  out << "d:" << x;
+  return out.str();
+}
+
+const std::string quick_config_keys
+    = R"("startupBatteryWait": 1, "publishInterval": 10, "logLevel": "DEBUG")";
+
+std::string with_quick_keys(const std::string& json) {
+  auto close = json.rfind('}');
+  auto open = json.find('{');
+  bool empty = json.find_first_not_of(" \n", open + 1) == close;
+  return json.substr(0, close) + (empty ? "" : ", ") + quick_config_keys + "}";
+}
+
 void run_scenario(const std::function<void(scenario&)>& body) {
   std::unique_ptr<scenario> s;
   auto fail = [&](const std::string& what) {

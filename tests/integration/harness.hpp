@@ -591,6 +591,18 @@ child_process& start_aggregator(scenario& s, const std::string& config_json,
 std::vector<std::string>
 set_args(const std::vector<std::pair<std::string, std::string>>& values);
 
+/// `"d:<x>"` (12 significant digits): a double for set_args.
+std::string d_arg(double x);
+
+/// Config keys that keep the tests short (and the daemon's log useful):
+/// startupBatteryWait 1, publishInterval 10, logLevel DEBUG, as JSON members
+/// without braces.
+extern const std::string quick_config_keys;
+
+/// `json` (an object) with `quick_config_keys` added: `{...}` ->
+/// `{..., <quick_config_keys>}`.
+std::string with_quick_keys(const std::string& json);
+
 /// Runs one scenario: catches BA_REQUIRE failures and unexpected exceptions
 /// (reporting them to CAF), prints the logs on failure or when
 /// BA_TEST_VERBOSE is set, and always tears the scenario down.

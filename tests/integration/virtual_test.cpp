@@ -13,9 +13,11 @@
 #define CAF_SUITE virtual
 #include <caf/test/unit_test.hpp>
 
+#include "tests/integration/conformance_checks.hpp"
 #include "tests/integration/harness.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <string>
@@ -27,35 +29,6 @@ namespace {
 
 const std::string agg = aggregator_name;
 const std::string prefix = "com.victronenergy.battery.";
-
-// startupBatteryWait 1 keeps tests short; DEBUG makes the daemon's log
-// useful when a test fails.
-const std::string common_keys
-    = R"("startupBatteryWait": 1, "publishInterval": 10, "logLevel": "DEBUG")";
-
-/// venus-dbus.md §3.
-const std::vector<std::string> mandatory_paths{"/Mgmt/ProcessName",
-                                               "/Mgmt/ProcessVersion",
-                                               "/Mgmt/Connection",
-                                               "/DeviceInstance",
-                                               "/ProductId",
-                                               "/ProductName",
-                                               "/FirmwareVersion",
-                                               "/HardwareVersion",
-                                               "/Connected",
-                                               "/CustomName",
-                                               "/Serial"};
-
-std::string num(double x) {
-  std::ostringstream out;
-  out.precision(12);
-  out << x;
-  return out.str();
-}
-
-std::string d(double x) {
-  return "d:" + num(x);
-}
 
 /// `/System/Batteries` of `service`, sorted (the contract does not fix the
 /// order); nullopt when it is not a JSON list of strings.
@@ -164,8 +137,8 @@ const std::string shunt_two = prefix + "vt_shunt_two";
 /// listed after it, provides it: a path the first listed source lacks
 /// falls to the next (merge rule).
 std::vector<std::string> bms_args(double soc, double voltage) {
-  return set_args({{"/Soc", d(soc)},
-                   {"/Dc/0/Voltage", d(voltage)},
+  return set_args({{"/Soc", d_arg(soc)},
+                   {"/Dc/0/Voltage", d_arg(voltage)},
                    {"/Dc/0/Current", "null"},
                    {"/Dc/0/Power", "null"}});
 }
@@ -173,9 +146,9 @@ std::vector<std::string> bms_args(double soc, double voltage) {
 /// A shunt: only /Dc/0/* and /Soc, its SoC deliberately different from the
 /// BMS so that the check tells which one won.
 std::vector<std::string> shunt_args(double soc, double current) {
-  auto args = set_args({{"/Soc", d(soc)},
-                        {"/Dc/0/Current", d(current)},
-                        {"/Dc/0/Voltage", d(52.0)}});
+  auto args = set_args({{"/Soc", d_arg(soc)},
+                        {"/Dc/0/Current", d_arg(current)},
+                        {"/Dc/0/Voltage", d_arg(52.0)}});
   args.insert(args.begin(), "--minimal");
   return args;
 }
@@ -195,16 +168,16 @@ struct pack_values {
 };
 
 std::vector<std::string> pack_args(const pack_values& p) {
-  return set_args({{"/Dc/0/Voltage", d(p.voltage)},
-                   {"/Dc/0/Current", d(p.current)},
-                   {"/Dc/0/Power", d(p.power)},
-                   {"/Soc", d(p.soc)},
-                   {"/InstalledCapacity", d(p.installed)},
-                   {"/Capacity", d(p.capacity)},
-                   {"/Info/MaxChargeCurrent", d(p.ccl)},
-                   {"/Info/MaxDischargeCurrent", d(p.dcl)},
-                   {"/Info/MaxChargeVoltage", d(p.cvl)},
-                   {"/Info/BatteryLowVoltage", d(p.low_voltage)}});
+  return set_args({{"/Dc/0/Voltage", d_arg(p.voltage)},
+                   {"/Dc/0/Current", d_arg(p.current)},
+                   {"/Dc/0/Power", d_arg(p.power)},
+                   {"/Soc", d_arg(p.soc)},
+                   {"/InstalledCapacity", d_arg(p.installed)},
+                   {"/Capacity", d_arg(p.capacity)},
+                   {"/Info/MaxChargeCurrent", d_arg(p.ccl)},
+                   {"/Info/MaxDischargeCurrent", d_arg(p.dcl)},
+                   {"/Info/MaxChargeVoltage", d_arg(p.cvl)},
+                   {"/Info/BatteryLowVoltage", d_arg(p.low_voltage)}});
 }
 
 const std::string string_one = prefix + "vt_string_one";
@@ -226,7 +199,7 @@ std::string series_config() {
          + R"(": {"topology": "series", "members": [")" + pack_1a + R"(", ")"
          + pack_1b + R"("]}, ")" + string_two
          + R"(": {"topology": "series", "members": [")" + pack_2a + R"(", ")"
-         + pack_2b + R"("]}}, )" + common_keys + "}";
+         + pack_2b + R"("]}}, )" + quick_config_keys + "}";
 }
 
 /// Starts the four packs and the daemon with the two strings.
@@ -302,17 +275,6 @@ void check_main_2s2p(bus_client& c) {
 
 // -- (e): conformance helpers, adapted from conformance_test -----------------
 
-/// The paths on which two GetItems snapshots agree.
-std::set<std::string> stable_paths(const item_map& x, const item_map& y) {
-  std::set<std::string> result;
-  for (const auto& [path, entry] : x) {
-    auto i = y.find(path);
-    if (i != y.end() && i->second == entry)
-      result.insert(path);
-  }
-  return result;
-}
-
 void check_probe(const std::optional<items_probe>& probe,
                  const std::string& service) {
   CAF_MESSAGE("items probe of " << service);
@@ -322,7 +284,7 @@ void check_probe(const std::optional<items_probe>& probe,
               << " ms after NameOwnerChanged");
   BA_REQUIRE_EQUAL(probe->error, "");
   CAF_CHECK_EQUAL(probe->signature, "a{sa{sv}}");
-  for (const auto& path : mandatory_paths) {
+  for (const auto& path : mandatory_paths()) {
     CAF_CHECK_EQUAL(probe->items.count(path), 1u);
     if (probe->items.count(path) == 0)
       CAF_MESSAGE("missing mandatory path " << path);
@@ -348,38 +310,10 @@ void check_shape(bus_client& c, const std::string& service) {
       CAF_MESSAGE("bad entry " << path << ": Value " << entry.first << ", Text "
                                << entry.second);
   }
-  for (const auto& path : mandatory_paths)
+  for (const auto& path : mandatory_paths())
     CAF_CHECK_EQUAL(before.count(path), 1u);
 
-  CAF_CHECK_EQUAL(c.reply_signature(service, "/", "GetValue"), "v");
-  CAF_CHECK_EQUAL(c.reply_variant_signature(service, "/", "GetValue"), "a{sv}");
-  CAF_CHECK_EQUAL(c.reply_signature(service, "/", "GetText"), "v");
-  CAF_CHECK_EQUAL(c.reply_variant_signature(service, "/", "GetText"), "a{ss}");
-  auto root_values = c.get_root_value(service);
-  auto root_texts = c.get_root_text(service);
-  auto after = c.get_items(service);
-  auto stable = stable_paths(before, after);
-  std::set<std::string> expected_keys;
-  for (const auto& [path, entry] : after)
-    expected_keys.insert(path.substr(1));
-  std::set<std::string> value_keys;
-  for (const auto& [key, value] : root_values)
-    value_keys.insert(key);
-  std::set<std::string> text_keys;
-  for (const auto& [key, text] : root_texts)
-    text_keys.insert(key);
-  CAF_CHECK(value_keys == expected_keys);
-  CAF_CHECK(text_keys == expected_keys);
-  for (const auto& [key, value] : root_values) {
-    CAF_CHECK(!key.empty() && key.front() != '/');
-    auto path = "/" + key;
-    if (stable.count(path) == 0)
-      continue;
-    CAF_CHECK_EQUAL(value, after[path].first);
-    CAF_CHECK_EQUAL(wire_value::str(root_texts[key]), after[path].second);
-  }
-  auto dc = c.get_root_value(service, "/Dc");
-  CAF_CHECK_EQUAL(dc.count("0/Voltage"), 1u);
+  check_root_dicts(c, service);
 
   CAF_CHECK_EQUAL(
       bus_client::call_error([&] { c.get_value(service, "/Does/Not/Exist"); }),
@@ -438,7 +372,7 @@ CAF_TEST(two merge virtual batteries of a BMS and its shunt) {
     start_aggregator(s, R"({"virtualBatteries": {")" + vbank_one + R"(": [")"
                             + bms_one + R"(", ")" + shunt_one + R"("], ")"
                             + vbank_two + R"(": [")" + bms_two + R"(", ")"
-                            + shunt_two + R"("]}, )" + common_keys + "}");
+                            + shunt_two + R"("]}, )" + quick_config_keys + "}");
     // Main bank: the two virtual batteries, each 100 Ah (the BMS's), so
     // the SoC is the plain mean of 80 and 60; the current is the sum of the
     // shunts' currents, each counted once.
@@ -586,7 +520,7 @@ CAF_TEST(FixedValueHook and a voltage indexed CCL table) {
               R"( "value": null},)"
               R"( "hooks.CustomChargingHook": {"ccls": {"12": 10, "13": 15},)"
               R"( "dcls": {"13": 80, "12.5": 40}}}, )"
-            + common_keys + "}");
+            + quick_config_keys + "}");
     // The main bank sees the hooked values through its only member.
     check_count(c, agg, 1);
     check_d(c, agg, "/Soh", 100);
@@ -650,7 +584,7 @@ CAF_TEST(each virtual battery service passes the conformance checks) {
     s.start_battery(src_two, values);
     auto config = R"({"virtualBatteries": {")" + v_one + R"(": [")" + src_one
                   + R"("], ")" + v_two + R"(": [")" + src_two + R"("]}, )"
-                  + common_keys + "}";
+                  + quick_config_keys + "}";
     c.arm_items_probe(v_one);
     auto* daemon = &start_aggregator(s, config);
     check_count(c, agg, 2);
@@ -700,7 +634,7 @@ CAF_TEST(virtual batteries get their own device instances) {
   const std::string src_two = prefix + "vt_inst_src_two";
   auto config = R"({"virtualBatteries": {")" + v_one + R"(": [")" + src_one
                 + R"("], ")" + v_two + R"(": [")" + src_two + R"("]}, )"
-                + common_keys + "}";
+                + quick_config_keys + "}";
   run_scenario([&](scenario& s) {
     auto& c = s.client();
     s.start_battery(src_one);
@@ -744,8 +678,9 @@ CAF_TEST(virtual batteries get their own device instances) {
       CAF_CHECK_GREATER_OR_EQUAL(n, 1057.0);
       // Unique among the main service, the other device and each other.
       CAF_CHECK(instances.insert(n).second);
-      CAF_CHECK_EQUAL(c.get_value(settings_name, instance_setting(*v)),
-                      wire_value::str("battery:" + num(n)));
+      CAF_CHECK_EQUAL(
+          c.get_value(settings_name, instance_setting(*v)),
+          wire_value::str("battery:" + std::to_string(std::llround(n))));
     }
   });
 }

@@ -1,0 +1,35 @@
+#pragma once
+
+// Checks of the Venus BusItem contract (venus-dbus.md §3, §8.4) that more
+// than one integration suite runs: on the main aggregate (conformance_test)
+// and on every virtual battery (virtual_test).
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.hpp"
+
+namespace ba::test {
+
+/// venus-dbus.md §3: the paths every Venus service has.
+const std::vector<std::string>& mandatory_paths();
+
+/// The paths on which two GetItems snapshots agree: only those can be
+/// compared with a third read in between (diagnostic paths such as update
+/// ages may legitimately move).
+std::set<std::string> stable_paths(const item_map& x, const item_map& y);
+
+/// What check_root_dicts read last, for further checks by the caller.
+struct root_dicts {
+  item_map after;               ///< GetItems after the dicts were read
+  std::set<std::string> stable; ///< paths equal before and after
+};
+
+/// §8.4 item 3 on `service`: `GetValue` and `GetText` on `/` answer `v`
+/// holding `a{sv}` / `a{ss}`, with the keys of GetItems without their
+/// leading slash and the same values and texts; the `/Dc` node answers with
+/// keys relative to it.
+root_dicts check_root_dicts(bus_client& c, const std::string& service);
+
+} // namespace ba::test
