@@ -74,21 +74,6 @@ void check_batteries(bus_client& c, const std::string& service,
   CAF_CHECK_EQUAL(poll_batteries(c, service, expected), joined(expected));
 }
 
-void check_count(bus_client& c, const std::string& service, int32_t n) {
-  CAF_CHECK_EQUAL(poll_value(c, service, "/System/NrOfBatteries",
-                             equals(wire_value::int32(n))),
-                  wire_value::int32(n));
-}
-
-void check_d(bus_client& c, const std::string& service, const std::string& path,
-             double expected) {
-  auto v = poll_value(c, service, path, near_d(expected));
-  if (!close_to_d{}(v, expected))
-    CAF_MESSAGE(service << " " << path << " is " << v << ", expected "
-                        << expected);
-  BA_CHECK_D(v, expected);
-}
-
 /// The main bank: `n` members whose currents sum to `current`, listed as
 /// `members`.
 void check_bank(bus_client& c, int32_t n, double current,

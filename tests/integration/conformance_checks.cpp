@@ -29,6 +29,27 @@ std::set<std::string> stable_paths(const item_map& x, const item_map& y) {
   return result;
 }
 
+void check_probe(const std::optional<items_probe>& probe,
+                 const std::string& service) {
+  CAF_MESSAGE("items probe of " << service);
+  BA_REQUIRE(probe.has_value());
+  CAF_MESSAGE("GetItems answered "
+              << ms_between(probe->owner_at, probe->reply_at)
+              << " ms after NameOwnerChanged");
+  BA_REQUIRE_EQUAL(probe->error, "");
+  CAF_CHECK_EQUAL(probe->signature, "a{sa{sv}}");
+  for (const auto& path : mandatory_paths()) {
+    CAF_CHECK_EQUAL(probe->items.count(path), 1u);
+    if (probe->items.count(path) == 0)
+      CAF_MESSAGE("missing mandatory path " << path);
+  }
+  auto i = probe->items.find("/DeviceInstance");
+  if (i == probe->items.end())
+    return;
+  CAF_CHECK_EQUAL(i->second.first.signature, "i");
+  CAF_CHECK(i->second.first.valid());
+}
+
 root_dicts check_root_dicts(bus_client& c, const std::string& service) {
   CAF_CHECK_EQUAL(c.reply_signature(service, "/", "GetValue"), "v");
   CAF_CHECK_EQUAL(c.reply_variant_signature(service, "/", "GetValue"), "a{sv}");

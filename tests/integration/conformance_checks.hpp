@@ -4,6 +4,7 @@
 // than one integration suite runs: on the main aggregate (conformance_test)
 // and on every virtual battery (virtual_test).
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,12 @@ const std::vector<std::string>& mandatory_paths();
 /// compared with a third read in between (diagnostic paths such as update
 /// ages may legitimately move).
 std::set<std::string> stable_paths(const item_map& x, const item_map& y);
+
+/// §8.4 item 1 on `service`: the GetItems sent from inside the handler of
+/// its NameOwnerChanged (bus_client::arm_items_probe) was answered, with the
+/// Venus signature, every mandatory path and a valid `i` /DeviceInstance.
+void check_probe(const std::optional<items_probe>& probe,
+                 const std::string& service);
 
 /// What check_root_dicts read last, for further checks by the caller.
 struct root_dicts {

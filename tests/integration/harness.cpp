@@ -1531,6 +1531,21 @@ set_args(const std::vector<std::pair<std::string, std::string>>& values) {
   return args;
 }
 
+void check_count(bus_client& c, const std::string& service, int32_t n) {
+  CAF_CHECK_EQUAL(poll_value(c, service, "/System/NrOfBatteries",
+                             equals(wire_value::int32(n))),
+                  wire_value::int32(n));
+}
+
+void check_d(bus_client& c, const std::string& service, const std::string& path,
+             double expected) {
+  auto v = poll_value(c, service, path, near_d(expected));
+  if (!close_to_d{}(v, expected))
+    CAF_MESSAGE(service << " " << path << " is " << v << ", expected "
+                        << expected);
+  BA_CHECK_D(v, expected);
+}
+
 std::string d_arg(double x) {
   std::ostringstream out;
   out.precision(12);

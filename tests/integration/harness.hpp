@@ -591,6 +591,14 @@ child_process& start_aggregator(scenario& s, const std::string& config_json,
 std::vector<std::string>
 set_args(const std::vector<std::pair<std::string, std::string>>& values);
 
+/// Polls `service`'s /System/NrOfBatteries until it is `n`, and checks it.
+void check_count(bus_client& c, const std::string& service, int32_t n);
+
+/// Polls a `d` path until it is `expected`, and checks it (with a message
+/// naming service, path and value when it is not).
+void check_d(bus_client& c, const std::string& service, const std::string& path,
+             double expected);
+
 /// `"d:<x>"` (12 significant digits): a double for set_args.
 std::string d_arg(double x);
 

@@ -20,8 +20,8 @@ const std::string pack_c = "com.victronenergy.battery.pack_c";
 
 /// The alarms the battery double publishes (venus-dbus 8.2: five at 0).
 const std::vector<std::string> sim_alarms{
-  "/Alarms/LowVoltage", "/Alarms/HighVoltage", "/Alarms/LowSoc",
-  "/Alarms/HighChargeCurrent", "/Alarms/HighDischargeCurrent"};
+    "/Alarms/LowVoltage", "/Alarms/HighVoltage", "/Alarms/LowSoc",
+    "/Alarms/HighChargeCurrent", "/Alarms/HighDischargeCurrent"};
 
 std::vector<std::string> pack(double capacity, double ccl, double dcl,
                               double cvl) {
@@ -97,8 +97,8 @@ CAF_TEST(charge limits through charge FET balancing and float) {
     // Pack b opens its charge FET: it leaves the charge set; a (100 Ah) and
     // c (200 Ah) share: a takes 1/3, so 50 x 3 = 150 A; c 100 x 1.5 = 150.
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(pack_b, {{"/Io/AllowToCharge", wire_value::int32(0)}}),
-      0);
+        c.sim_set_items(pack_b, {{"/Io/AllowToCharge", wire_value::int32(0)}}),
+        0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(150)), 150);
     // Discharging is still allowed by all three.
     BA_CHECK_D(c.get_value(agg, "/Info/MaxDischargeCurrent"), 400);
@@ -108,11 +108,11 @@ CAF_TEST(charge limits through charge FET balancing and float) {
 
     // Pack a balances and asks for more voltage: max while balancing.
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(pack_a, {{"/Balancing", wire_value::int32(1)},
-                               {"/Info/MaxChargeVoltage", wire_value::dbl(56)},
-                               {"/Info/ChargeMode",
-                                wire_value::str("Absorption")}}),
-      0);
+        c.sim_set_items(pack_a,
+                        {{"/Balancing", wire_value::int32(1)},
+                         {"/Info/MaxChargeVoltage", wire_value::dbl(56)},
+                         {"/Info/ChargeMode", wire_value::str("Absorption")}}),
+        0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeVoltage", near_d(56)), 56);
     CAF_CHECK_EQUAL(c.get_value(agg, "/Balancing"), wire_value::int32(1));
     CAF_CHECK_EQUAL(c.get_value(agg, "/Info/ChargeMode"),
@@ -122,20 +122,20 @@ CAF_TEST(charge limits through charge FET balancing and float) {
     // Balancing done; pack c floats at a lower voltage while a and b still
     // absorb: the floating pack is left out, the min of the others counts.
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(pack_a, {{"/Balancing", wire_value::int32(0)},
-                               {"/Info/MaxChargeVoltage",
-                                wire_value::dbl(55.2)}}),
-      0);
+        c.sim_set_items(pack_a,
+                        {{"/Balancing", wire_value::int32(0)},
+                         {"/Info/MaxChargeVoltage", wire_value::dbl(55.2)}}),
+        0);
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(pack_b, {{"/Info/ChargeMode",
-                                wire_value::str("Absorption")},
-                               {"/Io/AllowToCharge", wire_value::int32(1)}}),
-      0);
+        c.sim_set_items(pack_b,
+                        {{"/Info/ChargeMode", wire_value::str("Absorption")},
+                         {"/Io/AllowToCharge", wire_value::int32(1)}}),
+        0);
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(pack_c, {{"/Info/ChargeMode", wire_value::str("Float")},
-                               {"/Info/MaxChargeVoltage",
-                                wire_value::dbl(53.5)}}),
-      0);
+        c.sim_set_items(pack_c,
+                        {{"/Info/ChargeMode", wire_value::str("Float")},
+                         {"/Info/MaxChargeVoltage", wire_value::dbl(53.5)}}),
+        0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeVoltage", near_d(55.2)),
                55.2);
     CAF_CHECK_EQUAL(poll_value(c, agg, "/Info/ChargeMode",
@@ -146,10 +146,10 @@ CAF_TEST(charge limits through charge FET balancing and float) {
     // Everything floats: the lowest float voltage.
     for (auto* p : {&pack_a, &pack_b})
       BA_REQUIRE_EQUAL(
-        c.sim_set_items(*p, {{"/Info/ChargeMode", wire_value::str("Float")},
-                             {"/Info/MaxChargeVoltage",
-                              wire_value::dbl(53.6)}}),
-        0);
+          c.sim_set_items(*p,
+                          {{"/Info/ChargeMode", wire_value::str("Float")},
+                           {"/Info/MaxChargeVoltage", wire_value::dbl(53.6)}}),
+          0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeVoltage", near_d(53.5)),
                53.5);
     CAF_CHECK_EQUAL(c.get_value(agg, "/Info/ChargeMode"),
@@ -159,7 +159,8 @@ CAF_TEST(charge limits through charge FET balancing and float) {
     // All packs refuse charging: 0 A, never invalid.
     for (auto* p : {&pack_a, &pack_b, &pack_c})
       BA_REQUIRE_EQUAL(
-        c.sim_set_items(*p, {{"/Io/AllowToCharge", wire_value::int32(0)}}), 0);
+          c.sim_set_items(*p, {{"/Io/AllowToCharge", wire_value::int32(0)}}),
+          0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(0)), 0);
     CAF_CHECK_EQUAL(c.get_value(agg, "/Io/AllowToCharge"),
                     wire_value::int32(0));
@@ -171,7 +172,7 @@ CAF_TEST(the DVCC user limit caps the charge current) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.restart_settings(
-      {"--preset", "/Settings/SystemSetup/MaxChargeCurrent=i:120"});
+        {"--preset", "/Settings/SystemSetup/MaxChargeCurrent=i:120"});
     s.start_battery(pack_a, pack(100, 50, 100, 55.2));
     s.start_battery(pack_b, pack(100, 50, 100, 55.2));
     start_aggregator(s, R"({"startupBatteryWait": 1})");
@@ -188,16 +189,14 @@ CAF_TEST(the DVCC user limit caps the charge current) {
                      0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(70)), 70);
     // DVCC switched off in systemcalc: the cap goes.
-    BA_REQUIRE_EQUAL(
-      c.sim_set_items("com.victronenergy.system",
-                      {{"/Control/Dvcc", wire_value::int32(0)}}),
-      0);
+    BA_REQUIRE_EQUAL(c.sim_set_items("com.victronenergy.system",
+                                     {{"/Control/Dvcc", wire_value::int32(0)}}),
+                     0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(100)), 100);
     // systemcalc leaving counts as DVCC off too; back on first, then quit.
-    BA_REQUIRE_EQUAL(
-      c.sim_set_items("com.victronenergy.system",
-                      {{"/Control/Dvcc", wire_value::int32(1)}}),
-      0);
+    BA_REQUIRE_EQUAL(c.sim_set_items("com.victronenergy.system",
+                                     {{"/Control/Dvcc", wire_value::int32(1)}}),
+                     0);
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(70)), 70);
     c.sim_quit("com.victronenergy.system");
     BA_CHECK_D(poll_value(c, agg, "/Info/MaxChargeCurrent", near_d(100)), 100);

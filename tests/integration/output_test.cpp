@@ -24,22 +24,22 @@ CAF_TEST(legacySignals adds one PropertiesChanged per changed path) {
     BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(-5)), -5);
     auto mark = c.mark();
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(bat, {{"/Dc/0/Current", wire_value::dbl(-6)}}), 0);
+        c.sim_set_items(bat, {{"/Dc/0/Current", wire_value::dbl(-6)}}), 0);
     BA_REQUIRE(c.wait_for_items_changed(
-                  agg,
-                  [](const recorded_signal& r) {
-                    return close_to_d{}(r.value("/Dc/0/Current"), -6);
-                  },
-                  eventually, mark)
-                 .has_value());
+                    agg,
+                    [](const recorded_signal& r) {
+                      return close_to_d{}(r.value("/Dc/0/Current"), -6);
+                    },
+                    eventually, mark)
+                   .has_value());
     BA_REQUIRE(wait_until(
-      [&] {
-        for (auto& sig : c.properties_changed_from(agg, mark))
-          if (sig.path == "/Dc/0/Current")
-            return true;
-        return false;
-      },
-      eventually));
+        [&] {
+          for (auto& sig : c.properties_changed_from(agg, mark))
+            if (sig.path == "/Dc/0/Current")
+              return true;
+          return false;
+        },
+        eventually));
     for (auto& sig : c.properties_changed_from(agg, mark))
       if (sig.path == "/Dc/0/Current")
         BA_CHECK_D(sig.value("/Dc/0/Current"), -6);
@@ -54,7 +54,7 @@ CAF_TEST(without legacySignals there is no PropertiesChanged) {
     BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(-5)), -5);
     auto mark = c.mark();
     BA_REQUIRE_EQUAL(
-      c.sim_set_items(bat, {{"/Dc/0/Current", wire_value::dbl(-6)}}), 0);
+        c.sim_set_items(bat, {{"/Dc/0/Current", wire_value::dbl(-6)}}), 0);
     BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(-6)), -6);
     // Give a stray signal time to arrive before asserting there is none.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -72,8 +72,7 @@ CAF_TEST(publishInterval bounds the signal rate) {
     auto start = clock_type::now();
     // 40 changes as fast as the bus takes them.
     for (int i = 1; i <= 40; ++i)
-      c.sim_set_items_no_reply(bat,
-                               {{"/Dc/0/Current", wire_value::dbl(-i)}});
+      c.sim_set_items_no_reply(bat, {{"/Dc/0/Current", wire_value::dbl(-i)}});
     BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(-40)), -40);
     auto elapsed = ms_between(start, clock_type::now());
     auto n = c.items_changed_from(agg, mark).size();

@@ -78,22 +78,6 @@ std::string joined(const std::vector<std::string>& xs) {
   return out;
 }
 
-void check_count(bus_client& c, const std::string& service, int32_t n) {
-  CAF_CHECK_EQUAL(poll_value(c, service, "/System/NrOfBatteries",
-                             equals(wire_value::int32(n))),
-                  wire_value::int32(n));
-}
-
-/// Polls a `d` path until it is `expected` and checks it.
-void check_d(bus_client& c, const std::string& service, const std::string& path,
-             double expected) {
-  auto v = poll_value(c, service, path, near_d(expected));
-  if (!close_to_d{}(v, expected))
-    CAF_MESSAGE(service << " " << path << " is " << v << ", expected "
-                        << expected);
-  BA_CHECK_D(v, expected);
-}
-
 void check_invalid(bus_client& c, const std::string& service,
                    const std::string& path) {
   auto v = poll_value(c, service, path,
@@ -274,27 +258,6 @@ void check_main_2s2p(bus_client& c) {
 }
 
 // -- (e): conformance helpers, adapted from conformance_test -----------------
-
-void check_probe(const std::optional<items_probe>& probe,
-                 const std::string& service) {
-  CAF_MESSAGE("items probe of " << service);
-  BA_REQUIRE(probe.has_value());
-  CAF_MESSAGE("GetItems answered "
-              << ms_between(probe->owner_at, probe->reply_at)
-              << " ms after NameOwnerChanged");
-  BA_REQUIRE_EQUAL(probe->error, "");
-  CAF_CHECK_EQUAL(probe->signature, "a{sa{sv}}");
-  for (const auto& path : mandatory_paths()) {
-    CAF_CHECK_EQUAL(probe->items.count(path), 1u);
-    if (probe->items.count(path) == 0)
-      CAF_MESSAGE("missing mandatory path " << path);
-  }
-  auto i = probe->items.find("/DeviceInstance");
-  if (i == probe->items.end())
-    return;
-  CAF_CHECK_EQUAL(i->second.first.signature, "i");
-  CAF_CHECK(i->second.first.valid());
-}
 
 /// §8.4 items 2, 3 and 5 on `service`.
 void check_shape(bus_client& c, const std::string& service) {
