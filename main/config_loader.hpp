@@ -16,6 +16,7 @@
 // names of this process's own services, roles, nesting cycles, hook
 // references, unused hook definitions.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct config_report {
   config cfg;
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
+  /// No file at the path (nor behind a symlink): `cfg` holds the defaults,
+  /// which only a start may use; a reload keeps the running config.
+  bool missing = false;
   bool ok() const {
     return errors.empty();
   }
@@ -36,8 +40,13 @@ struct config_report {
 /// meaningful when `ok()`.
 config_report parse_config(const std::string& text, const std::string& origin);
 
-/// A missing file means defaults; an unreadable one is an error
-/// (`<path>: cannot be read: <reason>`, the one message without location).
+/// The largest config file read (a real one is a few KiB).
+constexpr uint64_t max_config_bytes = 1024 * 1024;
+
+/// A missing file (or dangling symlink) means defaults and sets `missing`;
+/// anything but a regular file of at most `max_config_bytes` is an error
+/// (`<path>: cannot be read: <reason>`, the one message without location),
+/// refused by type before it is opened, so a FIFO or a device never blocks.
 config_report load_config(const std::string& path);
 
 } // namespace ba

@@ -18,6 +18,7 @@
 #include "bus/dbus_thread.hpp"
 #include "main/cli.hpp"
 #include "main/config_loader.hpp"
+#include "main/reloader.hpp"
 #include "messages/log.hpp"
 #include "messages/messages.hpp"
 #include "version.hpp"
@@ -84,6 +85,11 @@ int main(int argc, char** argv) {
   auto rep = load_config(opts.config_path);
   if (opts.check_config) {
     print_report(rep);
+    if (rep.missing) {
+      // A dangling symlink is no valid file: say so, not "valid".
+      std::cerr << opts.config_path << ": missing\n";
+      return 1;
+    }
     if (rep.ok())
       std::cerr << opts.config_path << ": valid\n";
     return rep.ok() ? 0 : 1;
@@ -94,6 +100,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   print_report(rep);
+  if (rep.missing)
+    std::cerr << "battery-aggregator: " << opts.config_path
+              << ": missing, starting with the defaults\n";
   auto cfg = rep.cfg;
   if (!opts.log_level.empty()) {
     auto lvl = parse_log_level(opts.log_level);
@@ -142,6 +151,17 @@ int main(int argc, char** argv) {
     auto supervisor = sys.spawn(supervisor_actor, cfg, bus.get());
     // Test hook: SIGUSR2 crashes the aggregator, to show supervision.
     bool test_hooks = getenv("BA_TEST_HOOKS") != nullptr;
+    // SIGHUP reloads on the reloader's thread: this one only waits for
+    // signals, so SIGTERM is served at once whatever the reader does.
+    auto cli_level = opts.log_level;
+    auto reload = std::make_unique<reloader>(
+        opts.config_path, [supervisor, cli_level](config next) {
+          if (!cli_level.empty())
+            if (auto lvl = parse_log_level(cli_level))
+              next.level = *lvl;
+          set_log_level(next.level);
+          caf::anon_send(supervisor, std::make_shared<const config>(next));
+        });
 
     for (;;) {
       int sig = 0;
@@ -152,26 +172,7 @@ int main(int argc, char** argv) {
         continue;
       }
       if (sig == SIGHUP) {
-        // Reload: a valid config is applied without leaving the bus; an
-        // invalid one is reported and the running config stays.
-        auto next = load_config(opts.config_path);
-        for (auto& w : next.warnings)
-          log(log_level::warning, "config", w);
-        if (!next.ok()) {
-          for (auto& e : next.errors)
-            log(log_level::error, "config", e);
-          log(log_level::error, "config",
-              "reload rejected; the running config stays in force");
-          continue;
-        }
-        auto lvl = next.cfg.level;
-        if (!opts.log_level.empty())
-          if (auto cli_lvl = parse_log_level(opts.log_level))
-            lvl = *cli_lvl;
-        next.cfg.level = lvl;
-        set_log_level(lvl);
-        caf::anon_send(supervisor, std::make_shared<const config>(next.cfg));
-        log(log_level::info, "config", "reloaded " + opts.config_path);
+        reload->request();
         continue;
       }
       log(log_level::info, "main",
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
                          : std::string{"stopping on "} + strsignal(sig));
       break;
     }
+    reload.reset();
     // Release the name first, so Venus sees the service leave at once.
     bus->release_all();
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);

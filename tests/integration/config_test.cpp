@@ -13,10 +13,14 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace ba::test;
 
@@ -482,6 +486,84 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
     BA_REQUIRE(reload(daemon, reloaded));
     check_bank(c, 3, -32, {usb0, usb1, shunt});
     CAF_CHECK(no_owner_change(c, agg, mark));
+  });
+}
+
+// Hostile or vanished config files on SIGHUP (issue 12, findings 3 and 4):
+// a FIFO (opening it blocked the signal thread), a symlink to /dev/zero (a
+// read without end: bad_alloc killed the service), a 2.4 MB file of
+// 200,000 keys (61 s of quadratic parsing), a deleted file and a dangling
+// symlink (both silently became the defaults, and the excluded shunt joined
+// the bank). Each is rejected with its reason, the running config stays,
+// and SIGTERM is still answered within 2 s.
+CAF_TEST(a hangup signal with a hostile or vanished file keeps the config) {
+  run_scenario([](scenario& s) {
+    auto& c = s.client();
+    const std::string shunt = prefix + "ttyS1";
+    const std::string usb0 = prefix + "ttyUSB0";
+    const std::string usb1 = prefix + "ttyUSB1";
+    s.start_battery(usb0, current_args(-10));
+    s.start_battery(usb1, current_args(-6));
+    s.start_battery(shunt, current_args(-16));
+    auto& daemon
+        = start_aggregator(s, with_quick_keys(readme_examples[0].second));
+    check_bank(c, 2, -16, {usb0, usb1});
+    auto mark = mark_after_claims(c, {agg});
+    const auto path = daemon.argv()[2];
+    auto replace_with = [&](const std::function<void(const std::string&)>& f) {
+      std::remove(path.c_str());
+      f(path);
+    };
+    struct hostile {
+      std::string what;
+      std::function<void(const std::string&)> make;
+      std::string reason;
+    };
+    std::string many_keys = "{";
+    for (int i = 0; i < 200000; ++i)
+      many_keys += (i ? ",\"k" : "\"k") + std::to_string(i) + "\": 1";
+    many_keys += "}";
+    std::vector<hostile> cases{
+        {"a FIFO",
+         [](const std::string& p) { BA_REQUIRE(mkfifo(p.c_str(), 0600) == 0); },
+         ": cannot be read: is a FIFO, not a regular file"},
+        {"a symlink to /dev/zero",
+         [](const std::string& p) {
+           BA_REQUIRE(symlink("/dev/zero", p.c_str()) == 0);
+         },
+         ": cannot be read: is a device, not a regular file"},
+        {"200,000 keys",
+         [&](const std::string& p) {
+           std::ofstream out(p);
+           out << many_keys;
+         },
+         ": cannot be read: " + std::to_string(many_keys.size()) + " bytes"},
+        {"a deleted file", [](const std::string&) {}, ": missing"},
+        {"a dangling symlink",
+         [&](const std::string& p) {
+           BA_REQUIRE(symlink((p + ".gone").c_str(), p.c_str()) == 0);
+         },
+         ": missing"},
+    };
+    for (auto& h : cases) {
+      CAF_MESSAGE("config file: " << h.what);
+      replace_with(h.make);
+      auto before = count_occurrences(daemon.log(), path + h.reason);
+      BA_REQUIRE(reload(daemon, rejected));
+      CAF_CHECK_EQUAL(count_occurrences(daemon.log(), path + h.reason),
+                      before + 1);
+      // The shunt stays excluded: the defaults were not taken.
+      CAF_CHECK(bank_holds(c, 2, -16, 300ms));
+      CAF_CHECK(daemon.running());
+    }
+    CAF_CHECK(no_owner_change(c, agg, mark));
+    // A FIFO again, then SIGTERM at once: served within 2 s.
+    replace_with([](const std::string& p) { mkfifo(p.c_str(), 0600); });
+    daemon.signal(SIGHUP);
+    auto t0 = clock_type::now();
+    auto code = daemon.terminate(5s);
+    CAF_CHECK_EQUAL(code, 0);
+    CAF_CHECK_LESS(ms_between(t0, clock_type::now()), 2000);
   });
 }
 

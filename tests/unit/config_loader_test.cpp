@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -1165,6 +1166,7 @@ CAF_TEST(suggestions come from the edit distance) {
 CAF_TEST(a missing file means defaults and a directory is an error) {
   auto missing = load_config("/nonexistent/dir/config.json");
   CAF_CHECK(missing.ok());
+  CAF_CHECK(missing.missing);
   CAF_CHECK(missing.warnings.empty());
   auto dir = load_config("/tmp");
   CAF_CHECK_EQUAL(dir.errors, strings{"/tmp: cannot be read: is a directory"});
@@ -1200,4 +1202,73 @@ CAF_TEST(deep nesting and odd bytes never crash) {
   CAF_CHECK_EQUAL(unfinished.errors.size(), 1u);
   auto nul = parse_config(std::string("{\"a\0\": 1}", 10), "c.json");
   CAF_CHECK_EQUAL(nul.errors.size(), 1u);
+}
+
+namespace {
+
+/// A scratch path under /tmp, removed before and after use.
+struct scratch {
+  std::string path = "/tmp/config_loader_test_" + std::to_string(getpid()) + "_"
+                     + std::to_string(counter()++);
+  scratch() {
+    std::remove(path.c_str());
+  }
+  ~scratch() {
+    std::remove(path.c_str());
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+};
+
+} // namespace
+
+CAF_TEST(only a regular file of bounded size is read) {
+  scratch fifo;
+  CAF_REQUIRE_EQUAL(mkfifo(fifo.path.c_str(), 0600), 0);
+  // Refused by type before opening: the open would wait for a writer.
+  CAF_CHECK_EQUAL(
+      load_config(fifo.path).errors,
+      strings{fifo.path + ": cannot be read: is a FIFO, not a regular file"});
+  scratch zero;
+  CAF_REQUIRE_EQUAL(symlink("/dev/zero", zero.path.c_str()), 0);
+  CAF_CHECK_EQUAL(
+      load_config(zero.path).errors,
+      strings{zero.path + ": cannot be read: is a device, not a regular file"});
+  scratch big;
+  {
+    std::ofstream out{big.path};
+    out << "{\"capacity\": 100" << std::string(max_config_bytes, ' ') << "}";
+  }
+  CAF_CHECK_EQUAL(
+      load_config(big.path).errors,
+      strings{big.path + ": cannot be read: "
+              + std::to_string(max_config_bytes + 17) + " bytes, more than the "
+              + std::to_string(max_config_bytes) + " a config file may have"});
+  scratch dangling;
+  CAF_REQUIRE_EQUAL(symlink("/nonexistent/x.json", dangling.path.c_str()), 0);
+  auto rep = load_config(dangling.path);
+  CAF_CHECK(rep.missing);
+  CAF_CHECK_EQUAL(rep.warnings,
+                  strings{dangling.path + ": is a symlink to a missing file"});
+}
+
+CAF_TEST(many keys parse in one pass and strings are echoed cut) {
+  // 100,000 unknown keys: every one reported, in file order (with
+  // ordered_json's look-up per key this took minutes).
+  std::string text = "{";
+  for (int i = 0; i < 100000; ++i)
+    text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\": 1";
+  text += "}";
+  auto rep = parse_config(text, "c.json");
+  CAF_REQUIRE_EQUAL(rep.errors.size(), 100000u);
+  CAF_CHECK(rep.errors.back().find("k99999") != std::string::npos);
+  // A 10 MB string is echoed cut, with its size.
+  auto huge = parse_config("{\"cvlMode\": \""
+                               + std::string(10 * 1000 * 1000, 'x') + "\"}",
+                           "c.json");
+  CAF_REQUIRE_EQUAL(huge.errors.size(), 1u);
+  CAF_CHECK_LESS(huge.errors[0].size(), 400u);
+  CAF_CHECK(huge.errors[0].find("... (10000000 bytes)") != std::string::npos);
 }
