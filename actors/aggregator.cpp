@@ -299,6 +299,21 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           if (counts(t) && is_member(service))
             ++s.members_online;
         s.updates = st.updates;
+        // A counting source silent for half its stale timeout is on its
+        // way to stale: the operator sees it before it drops out.
+        auto now = self->clock().now();
+        auto half = std::chrono::milliseconds(
+            static_cast<int64_t>(st.cfg.stale_timeout * 500));
+        for (auto& [service, t] : st.sources.all()) {
+          auto age = now - t.src.last_update;
+          if (counts(t) && t.has_status && age > half)
+            s.quiet.push_back(
+                service + " ("
+                + std::to_string(
+                    std::chrono::duration_cast<std::chrono::seconds>(age)
+                        .count())
+                + " s)");
+        }
         return s;
       },
   };

@@ -41,7 +41,8 @@ supervisor_state::~supervisor_state() {
 }
 
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
-                               config cfg, bus_port* bus) {
+                               config cfg, bus_port* bus,
+                               caf::timespan health_interval) {
   log_lifecycle(self, "supervisor");
   self->state.cfg = cfg;
   auto start_all = [=](bool restarted) {
@@ -84,7 +85,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     self->send(st.aggregator, caf::update_atom::value, st.virtuals);
     st.health
         = self->spawn<caf::monitored>(health_actor, st.aggregator, st.publisher,
-                                      caf::timespan{std::chrono::minutes(1)});
+                                      health_interval, st.restarts);
     // Names already on the bus are announced to the (new) discovery.
     bus->rebind(st.discovery);
   };

@@ -7,6 +7,7 @@
 // exported service stays on the bus throughout (the bus side keeps it, and
 // the new publisher takes it over).
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,11 @@ struct supervisor_state {
 /// `crash_atom` is forwarded to the aggregator (the test hook); a
 /// `config_ptr` (SIGHUP reload) is applied in place, or, for a new
 /// serviceName, by withdrawing the old service and restarting the actors.
+/// `health_interval`: how often the health summary is written (a minute;
+/// tests shorten it).
 caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
-                               config cfg, bus_port* bus);
+                               config cfg, bus_port* bus,
+                               caf::timespan health_interval
+                               = std::chrono::minutes(1));
 
 } // namespace ba

@@ -148,9 +148,15 @@ int main(int argc, char** argv) {
   {
     actor_config acfg;
     caf::actor_system sys{acfg};
-    auto supervisor = sys.spawn(supervisor_actor, cfg, bus.get());
-    // Test hook: SIGUSR2 crashes the aggregator, to show supervision.
+    // Test hooks: SIGUSR2 crashes the aggregator, to show supervision;
+    // BA_HEALTH_INTERVAL_MS shortens the minute of the health summary.
     bool test_hooks = getenv("BA_TEST_HOOKS") != nullptr;
+    caf::timespan health_interval = std::chrono::minutes(1);
+    if (auto* ms = getenv("BA_HEALTH_INTERVAL_MS"); test_hooks && ms)
+      if (auto n = std::strtol(ms, nullptr, 10); n > 0 && n <= 3600000)
+        health_interval = std::chrono::milliseconds(n);
+    auto supervisor
+        = sys.spawn(supervisor_actor, cfg, bus.get(), health_interval);
     // SIGHUP reloads on the reloader's thread: this one only waits for
     // signals, so SIGTERM is served at once whatever the reader does.
     auto cli_level = opts.log_level;

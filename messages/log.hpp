@@ -23,7 +23,7 @@ void log(log_level lvl, const std::string& component, const std::string& msg);
 constexpr size_t max_log_message = 1024;
 
 /// `msg` as one line that cannot forge another: control characters
-/// escaped (`\n`, `\r`, `\t`, `\\`, others as `\xNN`), cut to `max` bytes
+/// escaped (`\n`, `\r`, `\t`, others as `\xNN`), cut to `max` bytes
 /// with `... (N bytes)` naming the original size.
 std::string one_line(const std::string& msg, size_t max = max_log_message);
 

@@ -151,6 +151,9 @@ struct health_stats {
   int32_t members_total = 0;
   uint64_t updates = 0;
   uint64_t signals = 0;
+  /// Counting sources silent for more than half their stale timeout, as
+  /// "<service> (<age> s)".
+  std::vector<std::string> quiet;
 };
 
 // -- inspect (CAF 0.17 signature) and equality (test DSL) ---------------------
@@ -179,7 +182,7 @@ BA_INSPECT_AND_COMPARE(custom_name, x.name)
 BA_INSPECT_AND_COMPARE(dvcc_state, x.on, x.max_charge_current,
                        x.max_charge_voltage)
 BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
-                       x.members_total, x.updates, x.signals)
+                       x.members_total, x.updates, x.signals, x.quiet)
 
 #undef BA_INSPECT_AND_COMPARE
 

@@ -941,3 +941,57 @@ CAF_TEST(termination while a source is frozen exits 0 within two seconds) {
     frozen.signal(SIGCONT);
   });
 }
+
+// The health summary tells the interval just ended (issue 12, finding 7):
+// the first line after the start used to read "0/0 members online, 0
+// updates received" with a pack online sending updates, and every later one
+// was an interval old.
+CAF_TEST(the first health summary reports the live pack) {
+  run_scenario([](scenario& s) {
+    auto& c = s.client();
+    s.start_battery(bat_a, member("d:-5", {"--walk", "5"}));
+    child_process* started = nullptr;
+    {
+      scoped_env hooks{"BA_TEST_HOOKS", "1"};
+      scoped_env interval{"BA_HEALTH_INTERVAL_MS", "2000"};
+      started = &s.start_daemon(config());
+    }
+    auto& daemon = *started;
+    BA_REQUIRE(c.wait_for_owner(agg, 10s));
+    BA_REQUIRE(daemon.wait_for_log_line("INFO health: ", 10s));
+    auto log = daemon.log();
+    auto line = log.substr(log.find("INFO health: "));
+    line = line.substr(0, line.find('\n'));
+    CAF_MESSAGE("first summary: " << line);
+    CAF_CHECK(line.rfind("INFO health: 1/1 members online, ", 0) == 0);
+    // About 10 updates in 2 s at 5 Hz: "0 updates" is the old bug.
+    auto n = std::strtoull(
+        line.substr(std::string{"INFO health: 1/1 members online, "}.size())
+            .c_str(),
+        nullptr, 10);
+    CAF_CHECK_GREATER(n, 0u);
+    CAF_CHECK(line.find(" signals published in the last 2 s, 0 actor restarts")
+              != std::string::npos);
+  });
+}
+
+// Text from outside stays inside one log line: a custom name with a newline
+// forged "ERROR supervisor: aggregator crashed" (issue 12, finding 5).
+CAF_TEST(a newline in a custom name cannot forge a log line) {
+  run_scenario([](scenario& s) {
+    auto& c = s.client();
+    s.start_battery(bat_a, member("d:-5"));
+    auto& daemon = start_aggregator(s, config());
+    require_bank(c, 1, -5.0);
+    CAF_CHECK_EQUAL(
+        c.set_value(agg, "/CustomName",
+                    wire_value::str("x\nERROR supervisor: aggregator crashed")),
+        0);
+    BA_REQUIRE(daemon.wait_for_log_line("custom name set to", 5s));
+    auto log = daemon.log();
+    CAF_CHECK(log.find("\nERROR supervisor: aggregator crashed")
+              == std::string::npos);
+    CAF_CHECK(log.find("x\\nERROR supervisor: aggregator crashed")
+              != std::string::npos);
+  });
+}

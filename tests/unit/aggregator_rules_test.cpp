@@ -333,11 +333,22 @@ CAF_TEST(registration waits for a valid measurement) {
 }
 
 CAF_TEST(health summary line) {
-  health_stats s;
+  health_summary s;
   s.members_online = 2;
   s.members_total = 3;
   s.updates = 120;
-  CAF_CHECK_EQUAL(summary_line(s, 40),
-                  "2/3 members online, 120 updates received, "
-                  "40 signals published");
+  s.signals = 40;
+  s.restarts = 1;
+  CAF_CHECK_EQUAL(summary_line(s, 60),
+                  "2/3 members online, 120 updates received and 40 signals "
+                  "published in the last 60 s, 1 actor restarts");
+  s.quiet = {"com.victronenergy.battery.a (31 s)"};
+  s.silent = {"publisher"};
+  CAF_CHECK_EQUAL(summary_line(s, 60),
+                  "2/3 members online, 120 updates received and 40 signals "
+                  "published in the last 60 s, 1 actor restarts; quiet: "
+                  "com.victronenergy.battery.a (31 s); no answer from: "
+                  "publisher");
+  CAF_CHECK_EQUAL(counter_delta(150, 100), 50u);
+  CAF_CHECK_EQUAL(counter_delta(7, 100), 7u); // restarted: counts from 0
 }
