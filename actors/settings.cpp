@@ -5,6 +5,7 @@
 
 #include "actors/lifecycle.hpp"
 #include "messages/log.hpp"
+#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -73,6 +74,15 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
           if (v.str != *d.writing)
             return; // a read from before the client's write
           d.writing = caf::none;
+        }
+        if (v.str.size() > max_written_text) {
+          // The limit of a direct write holds here too: a name written
+          // into the settings service by any client is no way around it.
+          log(log_level::warning, "settings",
+              path + ": custom name of " + std::to_string(v.str.size())
+                  + " bytes ignored (at most "
+                  + std::to_string(max_written_text) + ")");
+          return;
         }
         d.custom_name = v.str;
         self->send(d.publisher, custom_name{v.str});

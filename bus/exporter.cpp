@@ -7,6 +7,7 @@
 #include "bus/guard.hpp"
 #include "bus/value_conversion.hpp"
 #include "messages/log.hpp"
+#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -16,7 +17,6 @@ constexpr const char* busitem = "com.victronenergy.BusItem";
 
 /// Longest text a client may write: /CustomName is shown in the GUI and kept
 /// in settings; anything longer is a mistake or an attack.
-constexpr size_t max_written_text = 128;
 
 } // namespace
 
@@ -203,7 +203,9 @@ int32_t exported_service::set_value(const std::string& path,
                                     const sdbus::Variant& v) {
   auto& e = cache_.at(path);
   auto refuse = [&](const std::string& why) {
-    log(log_level::warning, "bus",
+    // DEBUG: any client may call SetValue as often as it likes, and a
+    // refusal is answered to the caller anyway.
+    log(log_level::debug, "bus",
         "SetValue on " + name_ + path + " refused: " + why);
     return int32_t{1};
   };
@@ -233,6 +235,9 @@ int32_t exported_service::set_value(const std::string& path,
       auto x = in.num();
       if (!x)
         return refuse("expects a number");
+      // Checked before the cast: 1e300 to int64 is undefined behaviour.
+      if (*x < -2147483648.0 || *x > 2147483647.0)
+        return refuse("number out of range");
       accepted = value::integer(static_cast<int64_t>(*x));
       break;
     }

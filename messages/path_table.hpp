@@ -4,6 +4,7 @@
 // the one place where paths and units live (product.md section 7). The
 // publisher formats from it, the README's path table is checked against it.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ double resolution(unit u);
 const char* unit_suffix(unit u);
 
 enum class writable : uint8_t { no, text, log_level, trigger };
+
+/// The longest text a client may write (/CustomName), and the longest
+/// custom name taken from the settings service: the same limit wherever a
+/// name enters.
+constexpr size_t max_written_text = 128;
 
 struct path_info {
   const char* path;

@@ -1,6 +1,6 @@
 // venus-sim-battery: a scriptable Venus OS battery service (or any other
-// com.victronenergy.* service) for tests and demos. Implements section 8.2 of
-// /work/shared/spec/venus-dbus.md; usage in tests/sim/README.md.
+// com.victronenergy.* service) for tests and demos. Implements velib's BusItem
+// tree as described in tests/sim/README.md (usage there too).
 
 #include "sim_common.hpp"
 

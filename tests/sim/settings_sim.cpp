@@ -1,6 +1,6 @@
 // venus-sim-settings: a stand-in for Venus OS localsettings
-// (com.victronenergy.settings) for tests. Implements section 8.3 (and 5) of
-// /work/shared/spec/venus-dbus.md; usage in tests/sim/README.md.
+// (com.victronenergy.settings) for tests. Implements localsettings' D-Bus
+// contract as described in tests/sim/README.md (usage there too).
 
 #include "sim_common.hpp"
 

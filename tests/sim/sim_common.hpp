@@ -1,6 +1,6 @@
 // Shared helpers of the Venus OS D-Bus test doubles (venus-sim-battery and
-// venus-sim-settings). See tests/sim/README.md and the spec,
-// /work/shared/spec/venus-dbus.md sections 1, 5 and 8.
+// venus-sim-settings). See tests/sim/README.md for the
+// Venus D-Bus contract they follow (BusItem, invalid values, settings).
 //
 // Everything here runs on one thread: the simulators own their sd-bus
 // connection and drive it from their own poll loop (event_loop below), so no
