@@ -3,6 +3,7 @@
 #include "actors/input_check.hpp"
 #include "actors/lifecycle.hpp"
 #include "messages/log.hpp"
+#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -20,6 +21,12 @@ source_state::~source_state() {
   // Runs on the actor's thread when it ends: hand the route back.
   if (bus != nullptr)
     bus->unwatch(service, self_addr);
+}
+
+bool path_kept(const std::string& path, size_t other_paths, bool known) {
+  if (path.size() > max_path_bytes)
+    return false;
+  return known || other_paths < max_other_paths;
 }
 
 std::string offline_reason(const value_map& values) {
@@ -52,10 +59,40 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   // per source and path (product.md 5).
   auto checked = [=](const std::string& path, const value& v) {
     auto verdict = check_input(path, v);
-    if (verdict.rejected && self->state.bad_logged.insert(path).second)
-      log(log_level::warning, "source",
-          service + " " + path + ": " + verdict.reason + " (ignored)");
+    auto& logged = self->state.bad_logged;
+    if (verdict.rejected && logged.size() <= max_logged_paths
+        && logged.count(path) == 0) {
+      logged.insert(path);
+      if (logged.size() <= max_logged_paths)
+        log(log_level::warning, "source",
+            service + " " + path + ": " + verdict.reason + " (ignored)");
+      else
+        log(log_level::warning, "source",
+            service + ": more bad values on further paths, not logged");
+    }
     return verdict.val;
+  };
+  // Bounds what one source can make us keep (memory): a path too long, or
+  // one more unknown path than allowed, is dropped (logged once).
+  auto keep = [=](const std::string& path) {
+    auto& st = self->state;
+    if (st.values.count(path) != 0)
+      return true;
+    bool known = find_path(path) != nullptr;
+    if (!path_kept(path, st.other_paths, known)) {
+      if (!st.dropped_logged) {
+        st.dropped_logged = true;
+        log(log_level::warning, "source",
+            service + ": paths dropped (longer than "
+                + std::to_string(max_path_bytes) + " bytes, or more than "
+                + std::to_string(max_other_paths)
+                + " outside the battery vocabulary), e.g. " + path);
+      }
+      return false;
+    }
+    if (!known)
+      ++st.other_paths;
+    return true;
   };
   auto arm = [=](caf::timespan after) {
     auto gen = ++self->state.timer_generation;
@@ -92,8 +129,10 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
           st.scanning = false;
           st.scanned = true;
           st.values.clear();
+          st.other_paths = 0;
           for (auto& [path, v] : in.values)
-            st.values.emplace(path, checked(path, v));
+            if (keep(path))
+              st.values.emplace(path, checked(path, v));
           log(log_level::info, "source",
               service + ": scanned, " + std::to_string(in.values.size())
                   + " paths");
@@ -106,6 +145,8 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         }
         value_map changed;
         for (auto& [path, raw] : in.values) {
+          if (!keep(path))
+            continue;
           auto v = checked(path, raw);
           auto& slot = st.values[path];
           if (slot != v || slot.kind != v.kind) {

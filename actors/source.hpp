@@ -22,6 +22,18 @@
 
 namespace ba {
 
+/// What one source may make the service keep (issue 12): every path of the
+/// Venus battery vocabulary, at most `max_other_paths` others (pass-through
+/// paths such as /Info/Location), none longer than `max_path_bytes`.
+constexpr size_t max_other_paths = 64;
+constexpr size_t max_path_bytes = 256;
+/// Bad-input lines per source before one summary line.
+constexpr size_t max_logged_paths = 16;
+
+/// Whether a source holding `other_paths` paths outside the path table may
+/// keep `path`. Pure.
+bool path_kept(const std::string& path, size_t other_paths, bool known);
+
 struct source_timing {
   /// No value signal for this long: probe.
   caf::timespan stale_timeout = std::chrono::seconds(60);
@@ -42,8 +54,13 @@ struct source_state {
   caf::actor_clock::time_point last_signal;
   bool probing = false;
   uint64_t timer_generation = 0;
-  /// Paths already logged as bad input (one line per source and path).
+  /// Paths already logged as bad input (one line per source and path, at
+  /// most `max_logged_paths` of them).
   std::set<std::string> bad_logged;
+  /// Paths outside the path table held in `values` (bounded), and paths
+  /// dropped for a bound (logged once).
+  size_t other_paths = 0;
+  bool dropped_logged = false;
   bus_port* bus = nullptr;
   caf::actor_addr self_addr;
 

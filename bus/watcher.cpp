@@ -243,10 +243,24 @@ void watcher::on_properties_changed(sdbus::Message& msg) {
 void watcher::log_odd(const std::string& service, const std::string& path,
                       const std::string& what) {
   // Once per source and path (product.md 5): a misbehaving driver repeats
-  // itself at its update rate.
-  if (odd_logged_.emplace(service, path).second)
+  // itself at its update rate. At most max_odd_logged paths per source, then
+  // one summary line: a signal of 100,000 odd paths wrote 100,000 lines, and
+  // the set of logged paths grew without bound.
+  constexpr size_t max_odd_logged = 16;
+  if (odd_logged_.count({service, path}) != 0)
+    return;
+  auto& n = odd_count_[service];
+  if (n > max_odd_logged)
+    return;
+  ++n;
+  if (n > max_odd_logged) {
     log(log_level::warning, "bus",
-        service + " " + path + ": " + what + " (taken as invalid)");
+        service + ": more values of unexpected D-Bus types, not logged");
+    return;
+  }
+  odd_logged_.emplace(service, path);
+  log(log_level::warning, "bus",
+      service + " " + path + ": " + what + " (taken as invalid)");
 }
 
 void watcher::watch(const std::string& service, caf::actor sink, bool scan) {

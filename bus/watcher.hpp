@@ -96,6 +96,8 @@ class watcher {
   uint64_t next_id_ = 1;
   uint64_t next_gen_ = 1;
   std::set<std::pair<std::string, std::string>> odd_logged_;
+  /// Odd paths logged per service (bounded).
+  std::map<std::string, size_t> odd_count_;
 };
 
 } // namespace ba

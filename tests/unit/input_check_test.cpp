@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/input_check.hpp"
+#include "actors/source.hpp"
 
 using namespace ba;
 
@@ -237,4 +238,16 @@ CAF_TEST(negative zero is kept as it came) {
   auto got = check_input("/Soc", value::real(-0.0));
   CAF_CHECK(!got.rejected);
   CAF_CHECK(std::signbit(got.val.number));
+}
+
+// One source could make the service keep any number of paths of any length
+// (100 signals of new 64 KiB paths: 206 MB never returned; issue 12).
+CAF_TEST(a source keeps the battery vocabulary and a bounded rest) {
+  CAF_CHECK(path_kept("/Dc/0/Voltage", 1000, true));
+  CAF_CHECK(path_kept("/Info/Location", 0, false));
+  CAF_CHECK(path_kept("/Info/Location", max_other_paths - 1, false));
+  CAF_CHECK(!path_kept("/Info/Location", max_other_paths, false));
+  CAF_CHECK(path_kept("/" + std::string(max_path_bytes - 1, 'x'), 0, false));
+  CAF_CHECK(!path_kept("/" + std::string(max_path_bytes, 'x'), 0, false));
+  CAF_CHECK(!path_kept("/" + std::string(65536, 'x'), 0, true));
 }
