@@ -449,6 +449,18 @@ CAF_TEST(a hangup signal applies a new exclusion in place) {
   });
 }
 
+/// Two members of -10 A and -6 A and a shunt of -16 A (ttyS1), with the
+/// first README example (the shunt excluded) in force: the bank is 2, -16 A.
+child_process& start_shunt_excluded(scenario& s) {
+  s.start_battery(prefix + "ttyUSB0", current_args(-10));
+  s.start_battery(prefix + "ttyUSB1", current_args(-6));
+  s.start_battery(prefix + "ttyS1", current_args(-16));
+  auto& daemon
+      = start_aggregator(s, with_quick_keys(readme_examples[0].second));
+  check_bank(s.client(), 2, -16, {prefix + "ttyUSB0", prefix + "ttyUSB1"});
+  return daemon;
+}
+
 // An invalid file is rejected as a whole: the running roles stay (the
 // excluded shunt stays out, the members stay in), and nothing leaves the
 // bus. A later valid file is still applied.
@@ -458,12 +470,7 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
     const std::string shunt = prefix + "ttyS1";
     const std::string usb0 = prefix + "ttyUSB0";
     const std::string usb1 = prefix + "ttyUSB1";
-    s.start_battery(usb0, current_args(-10));
-    s.start_battery(usb1, current_args(-6));
-    s.start_battery(shunt, current_args(-16));
-    auto& daemon
-        = start_aggregator(s, with_quick_keys(readme_examples[0].second));
-    check_bank(c, 2, -16, {usb0, usb1});
+    auto& daemon = start_shunt_excluded(s);
     auto mark = mark_after_claims(c, {agg});
 
     // Broken JSON.
@@ -499,15 +506,7 @@ CAF_TEST(a hangup signal with an invalid config keeps the old one) {
 CAF_TEST(a hangup signal with a hostile or vanished file keeps the config) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
-    const std::string shunt = prefix + "ttyS1";
-    const std::string usb0 = prefix + "ttyUSB0";
-    const std::string usb1 = prefix + "ttyUSB1";
-    s.start_battery(usb0, current_args(-10));
-    s.start_battery(usb1, current_args(-6));
-    s.start_battery(shunt, current_args(-16));
-    auto& daemon
-        = start_aggregator(s, with_quick_keys(readme_examples[0].second));
-    check_bank(c, 2, -16, {usb0, usb1});
+    auto& daemon = start_shunt_excluded(s);
     auto mark = mark_after_claims(c, {agg});
     const auto path = daemon.argv()[2];
     auto replace_with = [&](const std::function<void(const std::string&)>& f) {
