@@ -14,8 +14,11 @@
 #  4. dbus-daemon with deploy/smoke/bus.conf.in; venus-sim-settings and two
 #     venus-sim-battery sources on it;
 #  5. the service, as `qemu -L STAGE STAGE/data/.../battery-aggregator
-#     --config /data/setupOptions/...`: -L maps the absolute /data paths
-#     (loader, rpath, config) into STAGE; the bus comes from
+#     --config STAGE/data/setupOptions/...`: -L maps the absolute /data
+#     paths of the loader and rpath into STAGE; the config is named by its
+#     host path, because qemu-user does not map stat() (the loader refuses
+#     what it cannot stat, so a mapped-only path read as missing); the bus
+#     comes from
 #     DBUS_SYSTEM_BUS_ADDRESS, as sd-bus reads it;
 #  6. it registers com.victronenergy.battery.aggregator; the values Venus's
 #     battery and BMS lists need are right; an input change reaches the
@@ -101,7 +104,7 @@ f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out")
 passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-1}))
 
-if out=$("$qemu" -L "$stage" "$stage$exe_dev" --check-config "$cfg_dev" 2>&1); then
+if out=$("$qemu" -L "$stage" "$stage$exe_dev" --check-config "$stage$cfg_dev" 2>&1); then
   ok "config.sample.json passes --check-config"
 else
   fail "config.sample.json fails --check-config: $out"
@@ -149,7 +152,7 @@ fi
 t0=$(ba_now)
 env -u DBUS_SESSION_BUS_ADDRESS -u LD_LIBRARY_PATH -u LD_PRELOAD \
   DBUS_SYSTEM_BUS_ADDRESS="$addr" MALLOC_ARENA_MAX=2 \
-  "$qemu" -L "$stage" "$stage$exe_dev" --config "$cfg_dev" >"$stage/app.log" 2>&1 &
+  "$qemu" -L "$stage" "$stage$exe_dev" --config "$stage$cfg_dev" >"$stage/app.log" 2>&1 &
 app=$!
 pids+=("$app")
 registered=""
