@@ -1,5 +1,6 @@
 #include "actors/aggregator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -57,12 +58,28 @@ const char* role_name(source_role r) {
   }
 }
 
+/// A source in one of these roles adds to an aggregate.
+bool contributes(source_role r) {
+  switch (r) {
+    case source_role::member:
+    case source_role::primary:
+    case source_role::auxiliary:
+    case source_role::virtual_member:
+      return true;
+    default:
+      return false;
+  }
+}
+
 } // namespace
 
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
-                               config cfg, caf::actor publisher) {
+                               config cfg, caf::actor publisher,
+                               caf::actor owner, bool restarted,
+                               bank_handover previous) {
   log_lifecycle(self, "aggregator");
   self->state.cfg = cfg;
+  self->state.owner = owner;
   auto own
       = [=] { return std::set<std::string>{self->state.cfg.service_name}; };
   auto grace = [=] {
@@ -110,9 +127,33 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     }
     return true;
   };
+  // The supervisor keeps what a successor needs; sent only when it changed
+  // (the set is built only after a change of states or roles, never per
+  // update).
+  auto report = [=] {
+    auto& st = self->state;
+    if (!st.membership_changed || st.holding || !st.owner)
+      return;
+    st.membership_changed = false;
+    bank_handover h;
+    for (auto& [service, t] : st.sources.all()) {
+      auto c = st.classes.find(service);
+      if (counts(t) && c != st.classes.end() && contributes(c->second.role))
+        h.counting.push_back(service);
+    }
+    h.roster.assign(st.roster.begin(), st.roster.end());
+    if (h == st.reported)
+      return;
+    st.reported = h;
+    self->send(st.owner, std::move(h));
+  };
   auto compute_now = [=] {
     auto& st = self->state;
     st.dirty = false;
+    // Holding after a restart: the bus keeps the last complete aggregate.
+    if (st.holding)
+      return;
+    report();
     bank_input in;
     in.dvcc = st.dvcc;
     in.now = self->clock().now();
@@ -167,6 +208,75 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.last_output = out;
     self->send(publisher, publish_values{std::move(out)});
   };
+  auto is_virtual_service = [=](const std::string& service) {
+    for (auto& vb : self->state.cfg.virtual_batteries)
+      if (vb.service == service)
+        return true;
+    return false;
+  };
+  // An awaited source no longer keeps the bank holding.
+  auto resolved = [=](const std::string& service) {
+    auto& st = self->state;
+    auto t = st.sources.all().find(service);
+    // Read and reported: it counts again, or it is stale or lost.
+    if (t != st.sources.all().end() && t->second.has_status)
+      return true;
+    auto c = st.classes.find(service);
+    if (c != st.classes.end() && !contributes(c->second.role))
+      return true;
+    // Our own virtual batteries answer once released: always waited for.
+    if (is_virtual_service(service))
+      return false;
+    if (st.hold_expired)
+      return true;
+    if (!contributes(classify(service, "", st.cfg, own()).role))
+      return true;
+    return st.listed && st.present.count(service) == 0;
+  };
+  // While holding: releases each virtual battery whose awaited members are
+  // all read, and ends the hold when every awaited source is resolved.
+  auto settle = [=] {
+    auto& st = self->state;
+    if (!st.holding)
+      return;
+    bool all = true;
+    std::vector<bool> blocked(st.virtuals.size(), false);
+    auto block = [&](const source_class& cls) {
+      if (cls.role == source_role::virtual_member && cls.index < blocked.size())
+        blocked[cls.index] = true;
+    };
+    for (auto& service : st.awaited) {
+      if (resolved(service))
+        continue;
+      all = false;
+      auto c = st.classes.find(service);
+      if (c != st.classes.end())
+        block(c->second);
+      else if (is_virtual_service(service))
+        block(classify(service, "", st.cfg, own()));
+      else
+        // Not read yet: its /CustomName may route it to any of them.
+        std::fill(blocked.begin(), blocked.end(), true);
+    }
+    st.released.resize(st.virtuals.size(), false);
+    for (size_t i = 0; i < st.virtuals.size(); ++i)
+      if (!st.released[i] && (all || !blocked[i])) {
+        st.released[i] = true;
+        self->send(st.virtuals[i], ready_atom::value);
+      }
+    if (!all)
+      return;
+    st.holding = false;
+    st.membership_changed = true;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  self->clock().now() - st.hold_started)
+                  .count();
+    log(log_level::info, "aggregator",
+        "restart: " + std::to_string(st.awaited.size())
+            + " sources and virtual batteries read again after "
+            + std::to_string(ms) + " ms, publishing");
+    compute_now();
+  };
   // Work per input signal must not grow with the bank: a burst of updates
   // is computed once, when the mailbox has drained (a message to self
   // queues behind everything already there).
@@ -177,12 +287,35 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.dirty = true;
     self->send(self, recompute_atom::value);
   };
-  self->delayed_send(self,
-                     std::chrono::milliseconds(
-                         static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
-                     startup_atom::value);
-  // Publish the empty bank at once: invalid measurements, 0 members.
-  compute_now();
+  if (restarted) {
+    auto& st = self->state;
+    st.holding = true;
+    st.startup_done = true;
+    st.hold_started = self->clock().now();
+    st.awaited.insert(previous.counting.begin(), previous.counting.end());
+    for (auto& vb : cfg.virtual_batteries)
+      st.awaited.insert(vb.service);
+    // Roster members that are still members by name stay expected.
+    for (auto& r : previous.roster)
+      if (classify(r, "", cfg, own()).role == source_role::member)
+        st.roster.insert(r);
+    auto limit = std::min<caf::timespan>(
+        max_hold, std::chrono::milliseconds(
+                      static_cast<int64_t>(cfg.stale_timeout * 1000)));
+    self->delayed_send(self, limit, hold_atom::value);
+    log(log_level::info, "aggregator",
+        "restart: keeping the last aggregate until "
+            + std::to_string(st.awaited.size())
+            + " sources and virtual batteries are read again");
+    settle();
+  } else {
+    self->delayed_send(self,
+                       std::chrono::milliseconds(static_cast<int64_t>(
+                           cfg.startup_battery_wait * 1000)),
+                       startup_atom::value);
+    // Publish the empty bank at once: invalid measurements, 0 members.
+    compute_now();
+  }
   return {
       [=](const member_update& u) {
         auto& st = self->state;
@@ -196,13 +329,15 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         bool fresh = st.classes.count(u.service) == 0;
         bool renamed = custom_name_of(t.src.values) != old_name;
         bool moved = (fresh || renamed) && classify_source(u.service);
+        if (moved)
+          st.membership_changed = true;
         if (auto vb = virtual_of(u.service)) {
           if (!moved)
             self->send(vb, u);
-          return;
-        }
-        if (counts(t) || moved)
+        } else if (counts(t) || moved) {
           recompute();
+        }
+        settle();
       },
       [=](const member_state& ms) {
         auto& st = self->state;
@@ -216,7 +351,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           st.roster.insert(ms.service);
         if (st.sources.all().count(ms.service) == 0)
           st.classes.erase(ms.service);
+        // Stale or lost while the bank holds: it has answered (a lost one
+        // may already be forgotten by the table).
+        if (st.holding && ms.status != member_status::online)
+          st.awaited.erase(ms.service);
+        st.membership_changed = true;
         recompute();
+        settle();
       },
       [=](grace_atom, const std::string& service, uint64_t gen) {
         auto& st = self->state;
@@ -226,6 +367,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
             service + ": dropped after reconnectTimeout");
         if (st.sources.all().count(service) == 0)
           st.classes.erase(service);
+        st.membership_changed = true;
         recompute();
       },
       [=](const member_removed& r) {
@@ -240,10 +382,35 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         // reload and this message come from two actors, in either order.
         st.roster.erase(r.service);
         st.sources.remove(r.service);
+        st.membership_changed = true;
         recompute();
+        settle();
       },
       [=](caf::update_atom, const std::vector<caf::actor>& virtuals) {
         self->state.virtuals = virtuals;
+        settle();
+      },
+      [=](listed_atom, const std::vector<std::string>& present) {
+        auto& st = self->state;
+        st.listed = true;
+        st.present.clear();
+        st.present.insert(present.begin(), present.end());
+        settle();
+      },
+      [=](hold_atom) {
+        auto& st = self->state;
+        if (!st.holding)
+          return;
+        std::string silent;
+        for (auto& service : st.awaited)
+          if (!resolved(service) && !is_virtual_service(service))
+            silent += (silent.empty() ? "" : ", ") + service;
+        if (!silent.empty())
+          log(log_level::warning, "aggregator",
+              "restart: no answer from " + silent
+                  + " in time; publishing without them");
+        st.hold_expired = true;
+        settle();
       },
       [=](recompute_atom) {
         if (self->state.dirty)
@@ -262,6 +429,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         log(log_level::info, "aggregator",
             "roster reset to the " + std::to_string(st.roster.size())
                 + " members online");
+        st.membership_changed = true;
         recompute();
       },
       [=](const config_ptr& next) {
@@ -280,7 +448,9 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                                   == source_role::member;
           i = member ? std::next(i) : st.roster.erase(i);
         }
+        st.membership_changed = true;
         recompute();
+        settle();
       },
       [=](const dvcc_state& d) {
         self->state.dvcc = d;

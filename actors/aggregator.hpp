@@ -6,6 +6,7 @@
 // compute_bank for the aggregate, which goes to the publisher as a whole
 // (the publisher rounds, diffs and sends only what changed).
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -43,7 +44,30 @@ struct aggregator_state {
   /// The virtual batteries, by their index in the config: their members'
   /// updates are forwarded to them instead of counting here.
   std::vector<caf::actor> virtuals;
+  /// Told the handover whenever it changes (the supervisor; may be null).
+  caf::actor owner;
+  bank_handover reported;
+  /// The counting set or the roster may have changed since the last report.
+  bool membership_changed = true;
+  /// After a restart: nothing is published until every source that
+  /// counted before counts again or is known not to (see `settled`).
+  bool holding = false;
+  std::set<std::string> awaited;
+  /// Released virtual batteries (they hold while their members are read).
+  std::vector<bool> released;
+  /// Discovery has announced every service on the bus: an awaited one
+  /// that is not `present` is not coming back.
+  bool listed = false;
+  std::set<std::string> present;
+  /// The hold limit passed: only the virtual batteries' first answers are
+  /// still waited for.
+  bool hold_expired = false;
+  caf::actor_clock::time_point hold_started;
 };
+
+/// The longest a restarted bank keeps the last aggregate while an awaited
+/// source does not answer (capped again by staleTimeout).
+constexpr std::chrono::seconds max_hold{10};
 
 /// The /CustomName of a source, or "".
 std::string custom_name_of(const value_map& values);
@@ -56,11 +80,24 @@ void apply_roster(const std::set<std::string>& roster,
                   value_map& out);
 
 /// Handles `member_update`, `member_state`, `member_removed`, `dvcc_state`,
-/// `redetect_atom`, (`update_atom`, virtual battery actors); routes the
-/// sources of virtual batteries to them (a virtual battery's own output
-/// comes back here as a source like any other); sends `publish_values` to
-/// `publisher`; answers `summary_atom` with `health_stats`.
+/// `redetect_atom`, (`update_atom`, virtual battery actors), (`listed_atom`,
+/// present services); routes the sources of virtual batteries to them (a
+/// virtual battery's own output comes back here as a source like any
+/// other); sends `publish_values` to `publisher`, `bank_handover` to
+/// `owner` when it changes, `ready_atom` to a holding virtual battery once
+/// its members are read; answers `summary_atom` with `health_stats`.
+///
+/// `restarted`: the bank replaces one that stopped (a reload or a crash)
+/// and `previous` is what that one reported. It then publishes nothing,
+/// keeping the last aggregate on the bus, until every source of
+/// `previous.counting` and every virtual battery counts again, reports a
+/// state, is no longer a source under `cfg`, or is gone from the bus; an
+/// awaited source that does not answer is given up after `max_hold` (or
+/// staleTimeout when shorter). Then it switches in one step
+/// (issue 12: a reload never publishes a partial bank).
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
-                               config cfg, caf::actor publisher);
+                               config cfg, caf::actor publisher,
+                               caf::actor owner, bool restarted,
+                               bank_handover previous);
 
 } // namespace ba

@@ -105,6 +105,12 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
         st.sources.erase(i);
         self->send(src, lost_atom::value);
       },
+      [=](listed_atom) {
+        auto& st = self->state;
+        self->send(
+            aggregator, listed_atom::value,
+            std::vector<std::string>(st.present.begin(), st.present.end()));
+      },
       [=](const config_ptr& next) {
         // Reload: follow sources newly excluded or no longer excluded.
         auto& st = self->state;

@@ -44,6 +44,10 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
   auto& st = self->state;
   st.name = "publisher:" + service;
   st.current = identity_values(service, product_name);
+  // A restarted publisher takes over a service still on the bus with its
+  // name: its custom name stays as it is until the settings say.
+  if (restarted)
+    st.current.erase("/CustomName");
   st.ready = restarted;
   log_lifecycle(self, st.name);
   st.interval = std::chrono::milliseconds(cfg.publish_interval_ms);

@@ -53,8 +53,13 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     st.publisher = self->spawn<caf::monitored>(
         publisher_actor, cfg, cfg.service_name,
         std::string{"Battery Aggregator"}, bus, st.settings, restarted);
-    st.aggregator
-        = self->spawn<caf::monitored>(aggregator_actor, cfg, st.publisher);
+    // After a restart the new bank keeps the last aggregate on the bus
+    // until it has read again what the old one counted.
+    if (!restarted)
+      st.handover = bank_handover{};
+    st.aggregator = self->spawn<caf::monitored>(
+        aggregator_actor, cfg, st.publisher, caf::actor_cast<caf::actor>(self),
+        restarted, st.handover);
     self->send(st.settings, caf::add_atom::value, cfg.service_name,
                std::string{"BatteryAggregator"}, suffix, preferred_instance,
                st.publisher);
@@ -75,7 +80,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                              std::string{"Virtual Battery"},
                                              bus, st.settings, restarted);
       auto actor = self->spawn<caf::monitored>(virtual_battery_actor, cfg, i,
-                                               pub, st.aggregator);
+                                               pub, st.aggregator, restarted);
       self->send(st.settings, caf::add_atom::value, vb.service,
                  "BatteryAggregator_" + vb_suffix, vb_suffix,
                  static_cast<int32_t>(first_virtual_instance + i), pub);
@@ -174,6 +179,11 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
           self->send(*a, next);
         for (auto& pub : st.virtual_publishers)
           self->send(pub, next);
+      },
+      [=](bank_handover& h) {
+        // From the current bank only: an old one may still be finishing.
+        if (self->current_sender() == self->state.aggregator.address())
+          self->state.handover = std::move(h);
       },
       [=](crash_atom) {
         if (self->state.aggregator)

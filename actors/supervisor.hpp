@@ -17,6 +17,7 @@
 
 #include "actors/bus_port.hpp"
 #include "messages/config.hpp"
+#include "messages/messages.hpp"
 
 namespace ba {
 
@@ -33,6 +34,8 @@ struct supervisor_state {
   uint64_t restarts = 0;
   /// The config in force (replaced on reload).
   config cfg;
+  /// The bank's last report: what a restarted bank waits for.
+  bank_handover handover;
 
   ~supervisor_state();
 };

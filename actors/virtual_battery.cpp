@@ -99,15 +99,20 @@ value_map compute_virtual(const virtual_battery& vb, const config& cfg,
 
 caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
                                     config cfg, size_t index,
-                                    caf::actor publisher, caf::actor router) {
+                                    caf::actor publisher, caf::actor router,
+                                    bool hold) {
   auto vb = cfg.virtual_batteries.at(index);
   self->state.name = "virtual:" + vb.service;
+  self->state.holding = hold;
   log_lifecycle(self, self->state.name);
   auto grace = std::chrono::milliseconds(
       static_cast<int64_t>(cfg.reconnect_timeout * 1000));
   auto compute_now = [=] {
     auto& st = self->state;
     st.dirty = false;
+    // After a restart the router releases us once our members are read.
+    if (st.holding)
+      return;
     bool online = false;
     auto out = compute_virtual(vb, cfg, st.sources, st.memory,
                                self->clock().now(), &online);
@@ -138,6 +143,13 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
       [=](recompute_atom) {
         if (self->state.dirty)
           compute_now();
+      },
+      [=](ready_atom) {
+        auto& st = self->state;
+        if (!st.holding)
+          return;
+        st.holding = false;
+        compute_now();
       },
       [=](const member_update& u) {
         self->state.sources.update(u, self->clock().now());

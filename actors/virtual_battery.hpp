@@ -30,6 +30,8 @@ struct virtual_state {
   bool reported = false;
   bool online = false;
   bool dirty = false;
+  /// Restarted: nothing computed until the router's `ready_atom`.
+  bool holding = false;
 };
 
 /// The output of virtual battery `vb` over the sources that count in
@@ -41,9 +43,13 @@ value_map compute_virtual(const virtual_battery& vb, const config& cfg,
                           caf::actor_clock::time_point now, bool* online);
 
 /// `router` (the main aggregator) receives this battery's output as
-/// `member_update` / `member_state` under its service name.
+/// `member_update` / `member_state` under its service name. With `hold`
+/// (a restart) it computes nothing until the router sends `ready_atom`,
+/// once the members that counted before are read again: a restarted
+/// virtual battery never publishes a partial bank.
 caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
                                     config cfg, size_t index,
-                                    caf::actor publisher, caf::actor router);
+                                    caf::actor publisher, caf::actor router,
+                                    bool hold);
 
 } // namespace ba

@@ -324,6 +324,8 @@ void watcher::rebind(caf::actor discovery) {
   update_matches();
   for (auto& [service, owner] : owner_of_)
     caf::anon_send(discovery_, service_appeared{service, owner});
+  // A restarted bank stops waiting for a source that is not among them.
+  caf::anon_send(discovery_, listed_atom::value);
 }
 
 void watcher::unwatch(const std::string& service, const caf::actor_addr& sink) {

@@ -49,6 +49,10 @@ bool operator==(const dvcc_state& x, const dvcc_state& y) {
          && x.max_charge_voltage == y.max_charge_voltage;
 }
 
+bool operator==(const bank_handover& x, const bank_handover& y) {
+  return x.counting == y.counting && x.roster == y.roster;
+}
+
 bool operator==(const member_state& x, const member_state& y) {
   return x.service == y.service && x.status == y.status && x.reason == y.reason;
 }

@@ -29,6 +29,11 @@ using check_atom = caf::atom_constant<caf::atom("check")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using redetect_atom = caf::atom_constant<caf::atom("redetect")>;
 using recompute_atom = caf::atom_constant<caf::atom("recompute")>;
+/// Watcher -> discovery -> aggregator: every name already on the bus has
+/// been announced (after a rebind).
+using listed_atom = caf::atom_constant<caf::atom("listed")>;
+/// Aggregator -> itself: the hold after a restart has lasted long enough.
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
 // -- D-Bus thread -> actors
 // ----------------------------------------------------
@@ -144,6 +149,15 @@ struct dvcc_state {
   double max_charge_voltage = 0;
 };
 
+/// What a bank knew that its successor needs after a restart (a reload
+/// that restarts the actors, or a crash): the sources that counted (members,
+/// primaries, auxiliaries, virtual battery members) and the roster, both
+/// sorted. The aggregator sends it to the supervisor when it changes.
+struct bank_handover {
+  std::vector<std::string> counting;
+  std::vector<std::string> roster;
+};
+
 /// Counters for the health summary.
 struct health_stats {
   std::string component;
@@ -181,6 +195,7 @@ BA_INSPECT_AND_COMPARE(device_instance, x.instance)
 BA_INSPECT_AND_COMPARE(custom_name, x.name)
 BA_INSPECT_AND_COMPARE(dvcc_state, x.on, x.max_charge_current,
                        x.max_charge_voltage)
+BA_INSPECT_AND_COMPARE(bank_handover, x.counting, x.roster)
 BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
                        x.members_total, x.updates, x.signals, x.quiet)
 
@@ -199,6 +214,7 @@ bool operator==(const device_instance& x, const device_instance& y);
 bool operator==(const path_written& x, const path_written& y);
 bool operator==(const custom_name& x, const custom_name& y);
 bool operator==(const dvcc_state& x, const dvcc_state& y);
+bool operator==(const bank_handover& x, const bank_handover& y);
 
 } // namespace ba
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "actor/fake_bus.hpp"
 #include "actors/aggregator.hpp"
@@ -51,7 +52,8 @@ struct fixture : test_coordinator_fixture<> {
     publisher
         = sys.spawn(publisher_actor, cfg, std::string{own},
                     std::string{"Battery Aggregator"}, &bus, settings, false);
-    aggregator = sys.spawn(aggregator_actor, cfg, publisher);
+    aggregator = sys.spawn(aggregator_actor, cfg, publisher, caf::actor{},
+                           false, bank_handover{});
     discovery = sys.spawn(discovery_actor, cfg, std::set<std::string>{own},
                           aggregator, settings, &bus);
     caf::anon_send(publisher, ready_atom::value, aggregator);
@@ -107,6 +109,23 @@ struct fixture : test_coordinator_fixture<> {
     return {{"/Dc/0/Voltage", value::real(v)},
             {"/Dc/0/Current", value::real(i)},
             {"/Connected", value::integer(1)}};
+  }
+
+  /// A restarted bank (issue 12) handed the two packs as counted before.
+  caf::actor restarted_bank() {
+    auto held = sys.spawn(aggregator_actor, cfg, publisher, caf::actor{}, true,
+                          bank_handover{{bat_a, bat_b}, {bat_a, bat_b}});
+    sched.run();
+    return held;
+  }
+
+  /// `service` is read (snapshot, then online) by the bank `to`.
+  void arrive(caf::actor to, const char* service, double current) {
+    inject((member_update), from(self).to(to).with(member_update{
+                                service, pack(52.0, current), true}));
+    expect((recompute_atom), from(to).to(to));
+    inject((member_state), from(self).to(to).with(member_state{
+                               service, member_status::online, ""}));
   }
 
   aggregator_state& agg_state() {
@@ -380,6 +399,65 @@ CAF_TEST(a source stopped by discovery is not reported missing) {
   expect_publish();
   CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(0));
   CAF_CHECK_EQUAL(out("/System/MissingBatteries"), value::text("[]"));
+}
+
+// Issue 12, finding 1: a bank restarted (reload or crash) keeps the last
+// aggregate on the bus until the sources its predecessor counted are read
+// again, then publishes once, complete.
+CAF_TEST(a restarted bank publishes once every awaited source is read) {
+  auto held = restarted_bank();
+  auto& st = deref<caf::stateful_actor<aggregator_state>>(held).state;
+  CAF_CHECK(st.holding);
+  arrive(held, bat_a, 10.0);
+  // One of two read: nothing for the publisher, not even the empty bank.
+  disallow((publish_values), from(held).to(publisher));
+  expect((recompute_atom), from(held).to(held));
+  CAF_CHECK(st.holding);
+  CAF_CHECK(st.last_output.empty());
+  arrive(held, bat_b, 5.0);
+  CAF_CHECK(!st.holding);
+  expect((publish_values), from(held).to(publisher));
+  CAF_CHECK_EQUAL(st.last_output["/Dc/0/Current"], value::real(15.0));
+  CAF_CHECK_EQUAL(st.last_output["/System/NrOfBatteries"], value::integer(2));
+  caf::anon_send_exit(held, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a restarted bank stops waiting for a source gone from the bus) {
+  auto held = restarted_bank();
+  auto& st = deref<caf::stateful_actor<aggregator_state>>(held).state;
+  arrive(held, bat_a, 10.0);
+  expect((recompute_atom), from(held).to(held));
+  CAF_CHECK(st.holding);
+  // Discovery's list after the restart: b is not on the bus.
+  inject((listed_atom, std::vector<std::string>),
+         from(self).to(held).with(listed_atom::value,
+                                  std::vector<std::string>{bat_a}));
+  CAF_CHECK(!st.holding);
+  expect((publish_values), from(held).to(publisher));
+  CAF_CHECK_EQUAL(st.last_output["/Dc/0/Current"], value::real(10.0));
+  // Still in the roster it was handed: reported missing.
+  CAF_CHECK_EQUAL(st.last_output["/System/NrOfBatteriesKnown"],
+                  value::integer(2));
+  CAF_CHECK_EQUAL(st.last_output["/System/MissingBatteries"],
+                  value::text(R"(["com.victronenergy.battery.b"])"));
+  caf::anon_send_exit(held, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a restarted bank gives up on a silent source after the hold limit) {
+  auto held = restarted_bank();
+  auto& st = deref<caf::stateful_actor<aggregator_state>>(held).state;
+  arrive(held, bat_a, 10.0);
+  expect((recompute_atom), from(held).to(held));
+  CAF_CHECK(st.holding);
+  // b is on the bus but never answers: max_hold (staleTimeout is 60 s).
+  CAF_CHECK_EQUAL(advance_time(max_hold - 1ms), 0u);
+  CAF_CHECK(st.holding);
+  CAF_CHECK_EQUAL(advance_time(1ms), 1u);
+  expect((hold_atom), from(held).to(held));
+  CAF_CHECK(!st.holding);
+  expect((publish_values), from(held).to(publisher));
+  CAF_CHECK_EQUAL(st.last_output["/Dc/0/Current"], value::real(10.0));
+  caf::anon_send_exit(held, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

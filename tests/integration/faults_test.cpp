@@ -915,6 +915,21 @@ CAF_TEST(a crashed aggregator actor is restarted without leaving the bus) {
     BA_CHECK_D(current, -16.0);
     CAF_CHECK_EQUAL(c.get_value(agg, "/System/NrOfBatteries"),
                     wire_value::int32(2));
+    // Issue 12, finding 1: the restarted bank kept the last aggregate until
+    // both packs were read again; never the empty or a one-pack bank.
+    for (auto& sig : c.items_changed_from(agg, mark)) {
+      if (sig.has("/System/NrOfBatteries"))
+        CAF_CHECK_EQUAL(sig.value("/System/NrOfBatteries"),
+                        wire_value::int32(2));
+      if (sig.has("/Dc/0/Current")) {
+        auto x = sig.value("/Dc/0/Current").number();
+        CAF_CHECK(x && (std::abs(*x + 12) < 1e-6 || std::abs(*x + 16) < 1e-6));
+      }
+      for (auto* path : {"/Dc/0/Voltage", "/Soc", "/Info/MaxChargeCurrent",
+                         "/Info/MaxDischargeCurrent"})
+        if (sig.has(path))
+          CAF_CHECK(sig.value(path).valid());
+    }
 
     // The restarted actor follows the sources.
     BA_REQUIRE_EQUAL(

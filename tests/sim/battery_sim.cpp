@@ -5,6 +5,7 @@
 #include "sim_common.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -41,6 +43,10 @@ struct options {
   bool minimal = false;
   double walk_hz = 0;
   uint32_t seed = 1;
+  /// Milliseconds GetItems on / waits before answering (a slow BMS).
+  int32_t items_delay_ms = 0;
+  /// Never touch the bus after claiming the name (a hung service).
+  bool freeze = false;
 };
 
 void usage(std::ostream& out) {
@@ -58,6 +64,10 @@ void usage(std::ostream& out) {
   --minimal            only the mandatory paths, /Dc/0/* and /Soc
   --walk HZ            random walk of V, I, P, SoC and cell voltages
   --seed N             random seed for --walk (default 1)
+  --items-delay MS     answer GetItems on / only after MS milliseconds (the
+                       whole simulator waits: a slow BMS)
+  --freeze             claim the name, then never read the bus again (a
+                       hung service: every call to it times out)
   --address ADDR       bus address (default: $DBUS_SESSION_BUS_ADDRESS,
                        else the system bus)
 Order: defaults, then --file, then --set (later wins).
@@ -132,6 +142,12 @@ options parse_args(int argc, char** argv) {
       if (!v || !(v->as_double() > 0) || v->as_double() > 1000)
         bad_usage("--walk needs a rate in Hz (0 < HZ <= 1000)");
       o.walk_hz = v->as_double();
+    } else if (flag == "--items-delay") {
+      o.items_delay_ms = parse_int32_arg(flag, value());
+      if (o.items_delay_ms < 0 || o.items_delay_ms > 60000)
+        bad_usage("--items-delay needs 0..60000 milliseconds");
+    } else if (flag == "--freeze") {
+      o.freeze = true;
     } else if (flag == "--seed") {
       auto v = parse_value_spec("u:" + value());
       if (!v)
@@ -282,6 +298,11 @@ class battery_sim {
   bus_item_tree::hooks make_hooks(const options& o) {
     bus_item_tree::hooks h;
     h.root_get_items = !o.legacy;
+    if (o.items_delay_ms > 0) {
+      auto delay = std::chrono::milliseconds(o.items_delay_ms);
+      // Blocking on purpose: a slow BMS answers nothing else meanwhile.
+      h.before_get_items = [delay] { std::this_thread::sleep_for(delay); };
+    }
     h.set_value = [this](const std::string& path, const sdbus::Variant& var) {
       return on_set_value(path, var);
     };
@@ -503,6 +524,11 @@ int main(int argc, char** argv) {
     if (int rc = request_name(*conn, opts.name); rc != 0)
       return rc;
     announce_ready(opts.name);
+    if (opts.freeze) {
+      // Calls queue in the socket unanswered until the test ends us.
+      wait_for_termination_signal();
+      return 0;
+    }
     loop.run();
     return 0;
   } catch (const std::exception& e) {

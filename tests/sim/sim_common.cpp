@@ -548,6 +548,15 @@ void block_termination_signals() {
   sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
+void wait_for_termination_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+}
+
 int request_name(sdbus::IConnection& conn, const std::string& name) {
   try {
     conn.requestName(name);
@@ -957,6 +966,8 @@ void bus_item_tree::export_node(const std::string& path, node& n) {
       obj->registerMethod("GetItems")
           .onInterface(busitem_interface)
           .implementedAs(guarded([this]() -> items_dict {
+            if (hooks_.before_get_items)
+              hooks_.before_get_items();
             items_dict items;
             for (const auto& kv : leaves_)
               items.emplace(kv.first, item_of(kv.first));

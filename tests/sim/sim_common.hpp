@@ -210,6 +210,9 @@ std::unique_ptr<sdbus::IConnection> open_connection(const std::string& address);
 /// signalfd. Call first thing in main(), before any thread could exist.
 void block_termination_signals();
 
+/// Waits, without touching the bus, until SIGTERM or SIGINT (--freeze).
+void wait_for_termination_signal();
+
 /// Requests `name` (no queueing). Returns 0 when owned, 3 when another
 /// connection owns it, 1 on any other error (message on stderr).
 int request_name(sdbus::IConnection& conn, const std::string& name);
@@ -280,6 +283,8 @@ class bus_item_tree {
     std::function<std::string(const std::string& path, const sim_value&)> text;
     /// false: `/` has no GetItems, so callers get UnknownMethod (--legacy).
     bool root_get_items = true;
+    /// Runs before GetItems on / builds its answer (--items-delay).
+    std::function<void()> before_get_items;
   };
 
   bus_item_tree(sdbus::IConnection& conn, hooks h);
