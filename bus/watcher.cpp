@@ -25,6 +25,30 @@ bool is_venus(const std::string& name) {
   return name.compare(0, 18, venus_prefix) == 0;
 }
 
+/// Calls in flight per service while reading path by path: a service that
+/// never answers must not use up the connection's reply quota (128 on a
+/// Venus system bus), or the probes of healthy services are refused.
+constexpr size_t max_scan_calls = 4;
+
+/// The service answered, but has no such method or object: an older velib
+/// service or a C driver, to be read another way.
+bool lacks_method(const sdbus::Error& e) {
+  auto& name = e.getName();
+  return name == "org.freedesktop.DBus.Error.UnknownMethod"
+         || name == "org.freedesktop.DBus.Error.UnknownObject"
+         || name == "org.freedesktop.DBus.Error.UnknownInterface";
+}
+
+/// The bus daemon refused to pass the call on (our reply quota): says
+/// nothing about the service.
+bool refused_by_bus(const sdbus::Error& e) {
+  return e.getName() == "org.freedesktop.DBus.Error.LimitsExceeded";
+}
+
+std::string describe(const sdbus::Error& e) {
+  return e.getName() + ": " + e.getMessage();
+}
+
 } // namespace
 
 watcher::watcher(sdbus::IConnection& conn, dbus_thread& loop,
@@ -307,10 +331,14 @@ void watcher::probe(const std::string& service, caf::actor sink) {
         drop(id);
         guard_void("probe", [&] {
           // Any answer is life; only silence (or a vanished name) is not.
+          // A call the bus daemon refused (our reply quota) never reached
+          // the service: no verdict, so it is not held against it.
           bool ok
-              = err == nullptr
-                || err->getName() == "org.freedesktop.DBus.Error.UnknownObject"
-                || err->getName() == "org.freedesktop.DBus.Error.UnknownMethod";
+              = err == nullptr || lacks_method(*err) || refused_by_bus(*err);
+          if (err != nullptr && refused_by_bus(*err))
+            log(log_level::debug, "bus",
+                service + ": probe refused by the bus (" + describe(*err)
+                    + "), not judged");
           auto connected = err == nullptr ? from_variant(v) : value::invalid();
           caf::anon_send(sink, probe_result{service, ok, connected});
         });
@@ -395,8 +423,11 @@ void watcher::scan(const std::string& service) {
             finish_scan(service, gen, std::move(values));
             return;
           }
-          if (err->getName() == "org.freedesktop.DBus.Error.ServiceUnknown") {
-            fail_scan(service, gen, err->getMessage());
+          // Only a service that answered without GetItems is read another
+          // way; one that did not answer is asked again later (a fallback
+          // to ~90 GetValue calls would only queue more unanswered calls).
+          if (!lacks_method(*err)) {
+            fail_scan(service, gen, "GetItems: " + describe(*err));
             return;
           }
           // Older velib services and C drivers lack GetItems.
@@ -429,6 +460,10 @@ void watcher::scan_root_value(const std::string& service, uint64_t gen) {
                 finish_scan(service, gen, std::move(values));
                 return;
               }
+              if (err != nullptr && !lacks_method(*err)) {
+                fail_scan(service, gen, "GetValue /: " + describe(*err));
+                return;
+              }
               // aiovelib answers `/` with invalid: read path by path.
               scan_paths(service, gen);
             });
@@ -438,14 +473,16 @@ void watcher::scan_root_value(const std::string& service, uint64_t gen) {
 void watcher::scan_paths(const std::string& service, uint64_t gen) {
   if (!current(service, gen))
     return;
-  struct progress {
-    size_t outstanding = 0;
-    value_map values;
-  };
-  auto state = std::make_shared<progress>();
+  scan_more(service, gen, std::make_shared<path_scan>());
+}
+
+void watcher::scan_more(const std::string& service, uint64_t gen,
+                        const std::shared_ptr<path_scan>& state) {
   auto& paths = legacy_scan_paths();
-  state->outstanding = paths.size();
-  for (auto& path : paths) {
+  while (!state->done && state->outstanding < max_scan_calls
+         && state->next < paths.size()) {
+    auto& path = paths[state->next++];
+    ++state->outstanding;
     auto proxy = sdbus::createProxy(conn_, service, path);
     auto* p = proxy.get();
     auto id = keep(std::move(proxy));
@@ -456,15 +493,34 @@ void watcher::scan_paths(const std::string& service, uint64_t gen) {
                           state](const sdbus::Error* err, sdbus::Variant v) {
           drop(id);
           guard_void("GetValue", [&] {
-            // UnknownObject: the service does not have that path; skip it.
-            if (err == nullptr)
-              state->values[path] = from_variant(v);
-            if (--state->outstanding == 0) {
-              if (state->values.empty())
-                fail_scan(service, gen, "no readable path");
-              else
-                finish_scan(service, gen, std::move(state->values));
+            --state->outstanding;
+            if (state->done)
+              return;
+            if (!current(service, gen)) {
+              state->done = true;
+              return;
             }
+            if (err == nullptr) {
+              state->values[path] = from_variant(v);
+            } else if (!lacks_method(*err)) {
+              // Silent or refused: give up this scan, the source retries.
+              state->done = true;
+              fail_scan(service, gen,
+                        "GetValue " + path + ": " + describe(*err));
+              return;
+            }
+            // UnknownObject: the service does not have that path; skip it.
+            if (state->next < legacy_scan_paths().size()) {
+              scan_more(service, gen, state);
+              return;
+            }
+            if (state->outstanding != 0)
+              return;
+            state->done = true;
+            if (state->values.empty())
+              fail_scan(service, gen, "no readable path");
+            else
+              finish_scan(service, gen, std::move(state->values));
           });
         });
   }

@@ -72,7 +72,16 @@ class watcher {
   void vanished(const std::string& service);
   void scan(const std::string& service);
   void scan_root_value(const std::string& service, uint64_t gen);
+  /// Reads the legacy paths one by one, at most `max_scan_calls` at a time.
+  struct path_scan {
+    size_t next = 0;
+    size_t outstanding = 0;
+    bool done = false;
+    value_map values;
+  };
   void scan_paths(const std::string& service, uint64_t gen);
+  void scan_more(const std::string& service, uint64_t gen,
+                 const std::shared_ptr<path_scan>& state);
   bool current(const std::string& service, uint64_t gen) const;
   void finish_scan(const std::string& service, uint64_t gen, value_map values);
   void fail_scan(const std::string& service, uint64_t gen,

@@ -1025,3 +1025,38 @@ CAF_TEST(a newline in a custom name cannot forge a log line) {
               != std::string::npos);
   });
 }
+
+// Issue 12, finding 2: services that never answer must not exhaust the
+// connection's reply quota. On a bus with a Venus system bus's
+// max_replies_per_connection (128), three frozen services each drew about 93
+// outstanding calls (GetItems, then GetValue /, then every path at once); the
+// daemon refused the rest, the probes of the healthy packs failed and the
+// whole bank went stale with zero limits.
+CAF_TEST(three silent services leave the healthy packs online) {
+  run_scenario(bus_limits{128}, [](scenario& s) {
+    auto& c = s.client();
+    s.start_battery(bat_a, member("d:-5"));
+    s.start_battery(bat_b, member("d:-7"));
+    for (auto* name : {"com.victronenergy.battery.flt_frozen1",
+                       "com.victronenergy.battery.flt_frozen2",
+                       "com.victronenergy.battery.flt_frozen3"})
+      s.start_battery(name, {"--freeze"});
+    auto& daemon = start_aggregator(s, config());
+    require_bank(c, 2, -12.0);
+    // The healthy packs send nothing, so they are probed every staleTimeout
+    // (2 s) while the frozen ones' scans time out (5 s) and are retried.
+    CAF_CHECK(holds_for(
+        [&] {
+          return c.get_value(agg, "/System/NrOfBatteries")
+                     == wire_value::int32(2)
+                 && close_to_d{}(c.get_value(agg, "/Info/MaxChargeCurrent"),
+                                 100.0);
+        },
+        20s, 200ms));
+    auto log = daemon.log();
+    CAF_CHECK_EQUAL(log.find(bat_a + ": stale"), std::string::npos);
+    CAF_CHECK_EQUAL(log.find(bat_b + ": stale"), std::string::npos);
+    CAF_CHECK_EQUAL(log.find("LimitsExceeded"), std::string::npos);
+    CAF_CHECK(daemon.running());
+  });
+}

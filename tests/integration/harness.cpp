@@ -889,13 +889,40 @@ std::string child_process::describe() {
 
 // -- private_bus --------------------------------------------------------------
 
-private_bus::private_bus(const std::string& dir) : socket_path_(dir + "/bus") {
+private_bus::private_bus(const std::string& dir, int max_replies)
+    : socket_path_(dir + "/bus") {
+  std::vector<std::string> argv{"dbus-daemon", "--session", "--nofork",
+                                "--print-address=1",
+                                "--address=unix:path=" + socket_path_};
+  if (max_replies > 0) {
+    // The stock session policy (anyone may own and call anything) with
+    // the reply quota of a Venus system bus.
+    auto conf = dir + "/bus.conf";
+    std::ofstream out(conf, std::ios::trunc);
+    out << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus "
+           "Configuration 1.0//EN\"\n"
+           " \"http://www.freedesktop.org/standards/dbus/1.0/"
+           "busconfig.dtd\">\n"
+           "<busconfig>\n"
+           "  <type>session</type>\n"
+           "  <listen>unix:path="
+        << socket_path_
+        << "</listen>\n"
+           "  <auth>EXTERNAL</auth>\n"
+           "  <policy context=\"default\">\n"
+           "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+           "    <allow eavesdrop=\"true\"/>\n"
+           "    <allow own=\"*\"/>\n"
+           "  </policy>\n"
+           "  <limit name=\"max_replies_per_connection\">"
+        << max_replies << "</limit>\n</busconfig>\n";
+    out.close();
+    argv = {"dbus-daemon", "--config-file=" + conf, "--nofork",
+            "--print-address=1"};
+  }
   daemon_ = std::make_unique<child_process>(
-      "dbus-daemon",
-      std::vector<std::string>{"dbus-daemon", "--session", "--nofork",
-                               "--print-address=1",
-                               "--address=unix:path=" + socket_path_},
-      dir, std::vector<std::pair<std::string, std::string>>{});
+      "dbus-daemon", argv, dir,
+      std::vector<std::pair<std::string, std::string>>{});
   if (!daemon_->wait_for_line("unix:", 10s))
     throw std::runtime_error("dbus-daemon did not print its address\n"
                              + daemon_->describe());
@@ -1370,8 +1397,8 @@ std::string service_suffix(const std::string& name) {
 
 } // namespace
 
-scenario::scenario() : bad_at_start_(current_bad()) {
-  bus_ = std::make_unique<private_bus>(dir_.path());
+scenario::scenario(bus_limits limits) : bad_at_start_(current_bad()) {
+  bus_ = std::make_unique<private_bus>(dir_.path(), limits.max_replies);
   client_ = std::make_unique<bus_client>(bus_->address());
   settings_state_ = dir_.path() + "/settings-state.json";
   start_settings({});
@@ -1564,6 +1591,11 @@ std::string with_quick_keys(const std::string& json) {
 }
 
 void run_scenario(const std::function<void(scenario&)>& body) {
+  run_scenario(bus_limits{}, body);
+}
+
+void run_scenario(bus_limits limits,
+                  const std::function<void(scenario&)>& body) {
   std::unique_ptr<scenario> s;
   auto fail = [&](const std::string& what) {
     report_failure(what);
@@ -1571,7 +1603,7 @@ void run_scenario(const std::function<void(scenario&)>& body) {
       s->mark_failed();
   };
   try {
-    s = std::make_unique<scenario>();
+    s = std::make_unique<scenario>(limits);
     body(*s);
   } catch (const requirement_error&) {
     // Already reported by BA_REQUIRE*.

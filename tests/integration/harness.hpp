@@ -297,7 +297,9 @@ class child_process {
 /// name may be owned, nothing is filtered.
 class private_bus {
  public:
-  explicit private_bus(const std::string& dir);
+  /// `max_replies`: dbus-daemon's max_replies_per_connection (0: the
+  /// session bus default, 50,000; a Venus system bus has 128).
+  explicit private_bus(const std::string& dir, int max_replies = 0);
   ~private_bus();
   private_bus(const private_bus&) = delete;
   private_bus& operator=(const private_bus&) = delete;
@@ -497,9 +499,15 @@ class bus_client {
 /// One end-to-end test's world: tmp dir, private bus, client, settings
 /// double (READY awaited), and the processes the test starts. Destroyed in
 /// reverse order: children, client, bus, tmp dir.
+/// How a scenario's private bus differs from a stock session bus.
+struct bus_limits {
+  /// max_replies_per_connection; 0 keeps the session default.
+  int max_replies = 0;
+};
+
 class scenario {
  public:
-  scenario();
+  explicit scenario(bus_limits limits = {});
   ~scenario();
   scenario(const scenario&) = delete;
   scenario& operator=(const scenario&) = delete;
@@ -630,5 +638,8 @@ uint64_t mark_after_claims(bus_client& c,
 bool no_owner_change(bus_client& c, const std::string& name, uint64_t since);
 
 void run_scenario(const std::function<void(scenario&)>& body);
+/// The same on a bus with `limits`.
+void run_scenario(bus_limits limits,
+                  const std::function<void(scenario&)>& body);
 
 } // namespace ba::test
