@@ -16,6 +16,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -69,6 +70,28 @@ std::chrono::milliseconds ms(double x) {
 
 /// Waits until the aggregate counts `n` members whose currents sum to
 /// `current`.
+/// Resident memory of a process in KiB (VmRSS); -1 when unreadable.
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.compare(0, 6, "VmRSS:") == 0)
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+/// Lines of `text` after byte `from` that contain `what`.
+size_t lines_with(const std::string& text, size_t from,
+                  const std::string& what) {
+  size_t n = 0;
+  std::istringstream in(text.substr(std::min(from, text.size())));
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find(what) != std::string::npos)
+      ++n;
+  return n;
+}
+
 void require_bank(bus_client& c, int32_t n, double current) {
   BA_REQUIRE_EQUAL(
       poll_value(c, agg, "/System/NrOfBatteries", equals(wire_value::int32(n))),
@@ -1057,6 +1080,67 @@ CAF_TEST(three silent services leave the healthy packs online) {
     CAF_CHECK_EQUAL(log.find(bat_a + ": stale"), std::string::npos);
     CAF_CHECK_EQUAL(log.find(bat_b + ": stale"), std::string::npos);
     CAF_CHECK_EQUAL(log.find("LimitsExceeded"), std::string::npos);
+    CAF_CHECK(daemon.running());
+  });
+}
+
+// Issue 12, finding 5, end to end: one source cannot grow the service's
+// memory or its log without bound, nor forge a log line with a path. Before
+// the bounds, 100 signals of new 64 KiB paths added 206 MB of resident
+// memory for good and 3 signals of 100,000 odd-typed paths wrote 300,000
+// WARNING lines.
+CAF_TEST(floods of new and odd paths keep memory and the log bounded) {
+  run_scenario([](scenario& s) {
+    auto& c = s.client();
+    s.start_battery(bat_a, member("d:-5"));
+    auto& daemon = start_aggregator(s, config());
+    require_bank(c, 1, -5.0);
+    // A value sent after a flood is seen once the flood has been handled
+    // (one sender's signals arrive in order).
+    auto drain = [&](double current) {
+      BA_REQUIRE_EQUAL(
+          c.sim_set_items(bat_a, {{"/Dc/0/Current", wire_value::dbl(current)}}),
+          0);
+      BA_CHECK_D(poll_value(c, agg, "/Dc/0/Current", near_d(current), 30s),
+                 current);
+    };
+    auto rss_before = rss_kib(daemon.pid());
+    BA_REQUIRE(rss_before > 0);
+    // 100 signals of 8 new paths of 64 KiB each: 50 MiB of paths.
+    for (int i = 0; i < 100; ++i)
+      c.sim_flood(bat_a, "/Flood/" + std::to_string(i) + "/", 8, 65536, "d");
+    drain(-6);
+    auto rss_after = rss_kib(daemon.pid());
+    CAF_MESSAGE("resident memory " << rss_before << " KiB before, " << rss_after
+                                   << " KiB after the flood");
+    // Stated bound (README): at most 64 extra paths of at most 256 bytes
+    // are kept, so the growth is allocator slack, far below 16 MiB.
+    CAF_CHECK_LESS(rss_after - rss_before, 16 * 1024);
+
+    // A newline in a path stays inside its log line.
+    auto log_from = daemon.log().size();
+    c.sim_flood(bat_a, "/Odd\nERROR supervisor: aggregator crashed/", 1, 0,
+                "odd");
+    drain(-7);
+    auto log = daemon.log();
+    CAF_CHECK_EQUAL(
+        log.find("\nERROR supervisor: aggregator crashed", log_from),
+        std::string::npos);
+    CAF_CHECK_NOT_EQUAL(
+        log.find("/Odd\\nERROR supervisor: aggregator crashed/", log_from),
+        std::string::npos);
+
+    // 3 signals of 100,000 odd-typed paths: at most 16 paths logged per
+    // source, then one summary line (README); 20 lines at most in all.
+    for (int i = 0; i < 3; ++i)
+      c.sim_flood(bat_a, "/Odd" + std::to_string(i) + "/", 100000, 0, "odd");
+    drain(-8);
+    log = daemon.log();
+    auto lines = lines_with(log, log_from, bat_a);
+    CAF_MESSAGE(lines << " log lines about the flooding source");
+    CAF_CHECK_LESS_OR_EQUAL(lines, 20u);
+    CAF_CHECK_EQUAL(
+        lines_with(log, log_from, "unexpected D-Bus types, not logged"), 1u);
     CAF_CHECK(daemon.running());
   });
 }

@@ -1360,6 +1360,14 @@ void bus_client::sim_set_signal_mode(const std::string& service,
        [&](sdbus::MethodCall& msg) { msg << mode; });
 }
 
+void bus_client::sim_flood(const std::string& service,
+                           const std::string& prefix, uint32_t count,
+                           uint32_t bytes, const std::string& type) {
+  call(service, "/", sim_interface, "Flood", [&](sdbus::MethodCall& msg) {
+    msg << prefix << count << bytes << type;
+  });
+}
+
 std::string bus_client::sim_get_writes(const std::string& service) {
   auto reply = call(service, "/", sim_interface, "GetWrites");
   std::string json;

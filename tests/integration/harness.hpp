@@ -457,6 +457,9 @@ class bus_client {
                            const std::vector<std::string>& paths);
   void sim_set_signal_mode(const std::string& service, const std::string& mode);
   std::string sim_get_writes(const std::string& service);
+  /// Flood: one ItemsChanged of `count` new paths (see tests/sim/README.md).
+  void sim_flood(const std::string& service, const std::string& prefix,
+                 uint32_t count, uint32_t bytes, const std::string& type);
   void sim_release_name(const std::string& service);
   /// Quit(); a NoReply because the simulator left first is fine.
   void sim_quit(const std::string& service);

@@ -388,6 +388,32 @@ class battery_sim {
         .withOutputParamNames("result")
         .implementedAs(guarded(
             [this]() -> int32_t { return request_name(conn_, name_); }));
+    // Hostile input: one ItemsChanged of `count` paths that are not in
+    // the tree, each `prefix` + its number, padded with 'x' to `bytes`;
+    // values 1.0 ("d") or of a type no Venus value has ("odd": a struct).
+    root.registerMethod("Flood")
+        .onInterface(control_interface)
+        .withInputParamNames("prefix", "count", "bytes", "type")
+        .implementedAs(guarded([this](const std::string& prefix, uint32_t count,
+                                      uint32_t bytes, const std::string& type) {
+          if (type != "d" && type != "odd")
+            throw sdbus::Error(std::string(sim_error_prefix) + "InvalidArgs",
+                               "type must be d or odd");
+          items_dict items;
+          for (uint32_t n = 0; n < count; ++n) {
+            auto path = prefix + std::to_string(flood_serial_++);
+            if (path.size() < bytes)
+              path.append(bytes - path.size(), 'x');
+            item_dict d;
+            if (type == "d")
+              d.emplace("Value", sdbus::Variant(1.0));
+            else
+              d.emplace("Value",
+                        sdbus::Variant(sdbus::Struct<int32_t, int32_t>{1, 2}));
+            items.emplace(std::move(path), std::move(d));
+          }
+          tree_.emit_raw(items);
+        }));
     root.registerMethod("Quit")
         .onInterface(control_interface)
         .implementedAs(guarded([this]() { loop_.quit(); }));
@@ -510,6 +536,7 @@ class battery_sim {
   double current_ = 0;
   double soc_ = 50;
   std::map<std::string, sim_value> published_;
+  uint64_t flood_serial_ = 0;
 };
 
 } // namespace

@@ -836,6 +836,13 @@ void bus_item_tree::emit_items_changed(
       .withArguments(items);
 }
 
+void bus_item_tree::emit_raw(const items_dict& items) {
+  nodes_.at("/")
+      .object->emitSignal("ItemsChanged")
+      .onInterface(busitem_interface)
+      .withArguments(items);
+}
+
 void bus_item_tree::emit_properties_changed(const std::string& path,
                                             const item_dict& d) {
   auto it = leaves_.find(path);

@@ -336,6 +336,9 @@ class bus_item_tree {
   /// (properties/both). Does nothing for an empty list.
   void emit_changes(const std::vector<std::string>& changed);
   void emit_items_changed(const std::vector<std::string>& changed);
+  /// One ItemsChanged on `/` with exactly `items`, whatever the tree holds
+  /// (Flood: hostile input for the consumer).
+  void emit_raw(const items_dict& items);
   void emit_properties_changed(const std::string& path, const item_dict& d);
 
   /// Destroys objects removed during the last dispatch. Must run outside
