@@ -41,6 +41,9 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
                            caf::actor aggregator, caf::actor publisher,
                            caf::timespan interval, uint64_t restarts) {
   log_lifecycle(self, "health");
+  self->state.aggregator = std::move(aggregator);
+  self->state.publisher = std::move(publisher);
+  self->state.restarts = restarts;
   self->delayed_send(self, interval, summary_atom::value);
   auto interval_s
       = std::chrono::duration_cast<std::chrono::seconds>(interval).count();
@@ -50,7 +53,7 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
     if (st.pending > 0)
       return;
     health_summary s;
-    s.restarts = restarts;
+    s.restarts = st.restarts;
     if (st.bank_answered) {
       s.members_online = st.bank.members_online;
       s.members_total = st.bank.members_total;
@@ -102,9 +105,19 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
         st.pending = 2;
         st.bank_answered = false;
         st.publisher_answered = false;
-        ask(aggregator, true);
-        ask(publisher, false);
+        ask(st.aggregator, true);
+        ask(st.publisher, false);
         self->delayed_send(self, interval, summary_atom::value);
+      },
+      [=](caf::update_atom, caf::actor aggregator, caf::actor publisher,
+          uint64_t restarts) {
+        // The actors restarted: their counters start again from 0.
+        auto& st = self->state;
+        st.aggregator = std::move(aggregator);
+        st.publisher = std::move(publisher);
+        st.restarts = restarts;
+        st.updates_before = 0;
+        st.signals_before = 0;
       },
   };
 }

@@ -52,10 +52,18 @@ struct health_state {
   bool publisher_answered = false;
   health_stats bank;
   uint64_t signals = 0;
+  /// Whom to ask, and the restarts so far: replaced after each restart (the
+  /// health actor itself outlives them).
+  caf::actor aggregator;
+  caf::actor publisher;
+  uint64_t restarts = 0;
 };
 
-/// `restarts`: actor restarts so far (the supervisor respawns health with
-/// the others, so this is the count at its start).
+/// `restarts`: actor restarts so far. Health outlives the restarts of the
+/// others: after each, (`update_atom`, aggregator, publisher, restarts)
+/// names the new ones. A restarted actor's memory is held until its pending
+/// delayed messages are due (CAF 0.17), and health's is a minute: respawning
+/// it with the others pinned a minute of restarts in memory.
 caf::behavior health_actor(caf::stateful_actor<health_state>* self,
                            caf::actor aggregator, caf::actor publisher,
                            caf::timespan interval, uint64_t restarts);

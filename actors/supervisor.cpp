@@ -88,16 +88,21 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
       st.virtual_publishers.push_back(pub);
     }
     self->send(st.aggregator, caf::update_atom::value, st.virtuals);
-    st.health
-        = self->spawn<caf::monitored>(health_actor, st.aggregator, st.publisher,
-                                      health_interval, st.restarts);
+    if (!st.health)
+      st.health = self->spawn<caf::monitored>(health_actor, st.aggregator,
+                                              st.publisher, health_interval,
+                                              st.restarts);
+    else
+      self->send(st.health, caf::update_atom::value, st.aggregator,
+                 st.publisher, st.restarts);
     // Names already on the bus are announced to the (new) discovery.
     bus->rebind(st.discovery);
   };
   auto stop_all = [=] {
     auto& st = self->state;
-    for (auto* a : {&st.discovery, &st.aggregator, &st.publisher, &st.settings,
-                    &st.health}) {
+    // Health stays: it is told the new actors (see health_actor).
+    for (auto* a :
+         {&st.discovery, &st.aggregator, &st.publisher, &st.settings}) {
       if (*a)
         caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
       *a = caf::actor{};
@@ -132,6 +137,16 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     if (who == nullptr || !dm.reason
         || dm.reason == caf::exit_reason::user_shutdown)
       return;
+    if (dm.source == st.health.address()) {
+      // Nothing else depends on it: only health starts again.
+      log(log_level::error, "supervisor",
+          "health crashed (" + describe_exit(dm.reason) + "), restarting it");
+      ++st.restarts;
+      st.health = self->spawn<caf::monitored>(health_actor, st.aggregator,
+                                              st.publisher, health_interval,
+                                              st.restarts);
+      return;
+    }
     log(log_level::error, "supervisor",
         std::string{who} + " crashed (" + describe_exit(dm.reason)
             + "), restarting all actors");

@@ -1,6 +1,7 @@
 #include "bus/bus_adapter.hpp"
 
 #include <chrono>
+#include <future>
 
 #include <caf/send.hpp>
 #include <sdbus-c++/Error.h>
@@ -37,11 +38,30 @@ bus_adapter::~bus_adapter() {
   // shutdown() ran on the loop; anything left goes with the connections.
 }
 
-void bus_adapter::release_all() {
-  loop_.call([this] {
-    for (auto& [name, svc] : exported_)
-      guard_void("release name", [&] { svc->release_name(); });
+void bus_adapter::release_all(std::chrono::milliseconds budget) {
+  // Counted on the loop thread only; the promise is kept by the callbacks.
+  struct tally {
+    size_t pending = 1;
+    std::promise<void> all;
+  };
+  auto t = std::make_shared<tally>();
+  auto all = t->all.get_future();
+  loop_.call([this, t, budget] {
+    auto one_done = [t] {
+      if (--t->pending == 0)
+        t->all.set_value();
+    };
+    for (auto& [name, svc] : exported_) {
+      ++t->pending;
+      guard_void("release name",
+                 [&] { svc->release_name_async(budget, one_done); });
+    }
+    one_done();
   });
+  if (all.wait_for(budget) != std::future_status::ready)
+    log(log_level::warning, "bus",
+        "the bus daemon did not confirm the name release in "
+            + std::to_string(budget.count()) + " ms; exiting anyway");
 }
 
 void bus_adapter::shutdown() {

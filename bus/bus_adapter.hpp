@@ -3,6 +3,7 @@
 // bus_port on the D-Bus thread: every call is posted as a job, so actors
 // never block on the bus and never touch sdbus-c++.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,8 +31,9 @@ class bus_adapter : public bus_port {
               fatal_handler on_fatal);
   ~bus_adapter() override;
 
-  /// Releases every exported name (shutdown, first step).
-  void release_all();
+  /// Releases every exported name (shutdown, first step), waiting at most
+  /// `budget` for the bus daemon's answers.
+  void release_all(std::chrono::milliseconds budget);
 
   /// Destroys proxies, objects and the watcher on the loop thread.
   void shutdown();

@@ -62,6 +62,22 @@ void exported_service::release_name() {
   conn_->releaseName(name_);
 }
 
+void exported_service::release_name_async(std::chrono::microseconds timeout,
+                                          std::function<void()> done) {
+  if (!owns_name_) {
+    done();
+    return;
+  }
+  owns_name_ = false;
+  release_proxy_ = sdbus::createProxy(*conn_, "org.freedesktop.DBus",
+                                      "/org/freedesktop/DBus");
+  release_proxy_->callMethodAsync("ReleaseName")
+      .onInterface("org.freedesktop.DBus")
+      .withTimeout(timeout)
+      .withArguments(name_)
+      .uponReplyInvoke([done](const sdbus::Error*, uint32_t) { done(); });
+}
+
 size_t exported_service::apply(const std::vector<export_item>& items,
                                bool emit) {
   std::vector<std::string> changed;

@@ -6,6 +6,8 @@
 // registered before the name is claimed, as Venus clients scan a service the
 // moment its name appears.
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +37,11 @@ class exported_service {
   /// Throws sdbus::Error when the name is taken.
   void claim_name();
   void release_name();
+  /// Releases the name without waiting: `done` runs on the loop thread at
+  /// the reply or after `timeout`. A frozen bus daemon cannot hold up
+  /// shutdown (sd-bus's own call waits 25 s).
+  void release_name_async(std::chrono::microseconds timeout,
+                          std::function<void()> done);
   bool owns_name() const {
     return owns_name_;
   }
@@ -74,6 +81,7 @@ class exported_service {
   bool legacy_signals_;
   caf::actor owner_;
   bool owns_name_ = false;
+  std::unique_ptr<sdbus::IProxy> release_proxy_;
   std::map<std::string, entry> cache_;
   std::map<std::string, std::unique_ptr<sdbus::IObject>> objects_;
   sdbus::IObject* root_ = nullptr;

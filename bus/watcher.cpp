@@ -256,6 +256,11 @@ void watcher::on_properties_changed(sdbus::Message& msg) {
   bool odd = false;
   bool bad = false;
   auto v = decode_properties_changed(msg, &odd, &bad);
+  // Once per source, whichever path it comes on (a driver repeats it at
+  // its update rate).
+  if (bad)
+    log_odd(*j->second.begin(), "(PropertiesChanged)",
+            "PropertiesChanged with an unexpected signature, dropped");
   if (odd)
     log_odd(*j->second.begin(), msg.getPath(),
             "a value of an unexpected D-Bus type");

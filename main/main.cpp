@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
     }
     reload.reset();
     // Release the name first, so Venus sees the service leave at once.
-    bus->release_all();
+    bus->release_all(std::chrono::milliseconds(1000));
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   }

@@ -106,14 +106,6 @@ bool bank_holds(bus_client& c, int32_t n, double current,
 // -- config files and reload
 // ---------------------------------------------------
 
-size_t count_occurrences(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size()))
-    ++n;
-  return n;
-}
-
 /// Replaces the daemon's config file (`--config PATH`, argv[2]) by
 /// writing a sibling and renaming it over, as an editor saves: the daemon
 /// can never read half a file.

@@ -626,6 +626,14 @@ bool wait_until(const std::function<bool()>& predicate,
   }
 }
 
+size_t count_occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + needle.size()))
+    ++n;
+  return n;
+}
+
 double ms_between(time_point from, time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -1366,6 +1374,13 @@ void bus_client::sim_flood(const std::string& service,
   call(service, "/", sim_interface, "Flood", [&](sdbus::MethodCall& msg) {
     msg << prefix << count << bytes << type;
   });
+}
+
+void bus_client::sim_emit_bad_properties(const std::string& service,
+                                         const std::string& path,
+                                         uint32_t count) {
+  call(service, "/", sim_interface, "EmitBadProperties",
+       [&](sdbus::MethodCall& msg) { msg << path << count; });
 }
 
 std::string bus_client::sim_get_writes(const std::string& service) {

@@ -177,6 +177,9 @@ void report_failure(const std::string& what);
 bool wait_until(const std::function<bool()>& predicate,
                 clock_type::duration timeout, clock_type::duration poll = 10ms);
 
+/// How often `needle` occurs in `text` (log lines, for instance).
+size_t count_occurrences(const std::string& text, const std::string& needle);
+
 /// Milliseconds between two time points, for messages and bounds.
 double ms_between(time_point from, time_point to);
 
@@ -460,6 +463,9 @@ class bus_client {
   /// Flood: one ItemsChanged of `count` new paths (see tests/sim/README.md).
   void sim_flood(const std::string& service, const std::string& prefix,
                  uint32_t count, uint32_t bytes, const std::string& type);
+  /// EmitBadProperties: `count` malformed PropertiesChanged on `path`.
+  void sim_emit_bad_properties(const std::string& service,
+                               const std::string& path, uint32_t count);
   void sim_release_name(const std::string& service);
   /// Quit(); a NoReply because the simulator left first is fine.
   void sim_quit(const std::string& service);
@@ -523,6 +529,10 @@ class scenario {
   }
   bus_client& client() {
     return *client_;
+  }
+  /// The private bus's dbus-daemon (e.g. to freeze it with SIGSTOP).
+  child_process& bus_daemon() {
+    return bus_->process();
   }
   child_process& settings() {
     return *settings_;

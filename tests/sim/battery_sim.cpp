@@ -414,6 +414,18 @@ class battery_sim {
           }
           tree_.emit_raw(items);
         }));
+    // Hostile input: `count` PropertiesChanged on an existing leaf with a
+    // string body instead of a{sv}.
+    root.registerMethod("EmitBadProperties")
+        .onInterface(control_interface)
+        .withInputParamNames("path", "count")
+        .implementedAs(guarded([this](const std::string& path, uint32_t count) {
+          if (!tree_.has_leaf(path))
+            throw sdbus::Error(std::string(sim_error_prefix) + "InvalidArgs",
+                               "no such path: " + path);
+          for (uint32_t n = 0; n < count; ++n)
+            tree_.emit_bad_properties_changed(path);
+        }));
     root.registerMethod("Quit")
         .onInterface(control_interface)
         .implementedAs(guarded([this]() { loop_.quit(); }));

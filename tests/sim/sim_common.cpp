@@ -843,6 +843,15 @@ void bus_item_tree::emit_raw(const items_dict& items) {
       .withArguments(items);
 }
 
+void bus_item_tree::emit_bad_properties_changed(const std::string& path) {
+  auto it = leaves_.find(path);
+  if (it == leaves_.end() || !it->second.object)
+    return;
+  it->second.object->emitSignal("PropertiesChanged")
+      .onInterface(busitem_interface)
+      .withArguments(std::string{"not a dictionary"});
+}
+
 void bus_item_tree::emit_properties_changed(const std::string& path,
                                             const item_dict& d) {
   auto it = leaves_.find(path);

@@ -339,6 +339,9 @@ class bus_item_tree {
   /// One ItemsChanged on `/` with exactly `items`, whatever the tree holds
   /// (Flood: hostile input for the consumer).
   void emit_raw(const items_dict& items);
+  /// A PropertiesChanged on leaf `path` whose body is a string, not a{sv}
+  /// (hostile input).
+  void emit_bad_properties_changed(const std::string& path);
   void emit_properties_changed(const std::string& path, const item_dict& d);
 
   /// Destroys objects removed during the last dispatch. Must run outside
