@@ -72,12 +72,11 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
     }
     return verdict.val;
   };
-  // Bounds what one source can make us keep (memory): a path too long, or
-  // one more unknown path than allowed, is dropped (logged once).
-  auto keep = [=](const std::string& path) {
+  // Bounds what one source can make us keep (memory): a new path too long,
+  // or one more unknown path than allowed, is dropped (logged once). Asked
+  // only for paths not kept yet, so an update of known paths pays nothing.
+  auto admit = [=](const std::string& path) {
     auto& st = self->state;
-    if (st.values.count(path) != 0)
-      return true;
     bool known = find_path(path) != nullptr;
     if (!path_kept(path, st.other_paths, known)) {
       if (!st.dropped_logged) {
@@ -131,7 +130,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
           st.values.clear();
           st.other_paths = 0;
           for (auto& [path, v] : in.values)
-            if (keep(path))
+            if (admit(path))
               st.values.emplace(path, checked(path, v));
           log(log_level::info, "source",
               service + ": scanned, " + std::to_string(in.values.size())
@@ -145,12 +144,15 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         }
         value_map changed;
         for (auto& [path, raw] : in.values) {
-          if (!keep(path))
-            continue;
+          auto slot = st.values.find(path);
+          if (slot == st.values.end()) {
+            if (!admit(path))
+              continue;
+            slot = st.values.emplace(path, value::invalid()).first;
+          }
           auto v = checked(path, raw);
-          auto& slot = st.values[path];
-          if (slot != v || slot.kind != v.kind) {
-            slot = v;
+          if (slot->second != v || slot->second.kind != v.kind) {
+            slot->second = v;
             changed.emplace(path, v);
           }
         }
