@@ -70,6 +70,21 @@ std::chrono::milliseconds ms(double x) {
 
 /// Waits until the aggregate counts `n` members whose currents sum to
 /// `current`.
+/// Under AddressSanitizer freed memory sits in quarantine and every block
+/// carries red zones: resident sizes say nothing about the daemon's own
+/// bounds, so the sanitizer suite runs those scenarios without them.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_meaningful = false;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+constexpr bool rss_meaningful = false;
+#  else
+constexpr bool rss_meaningful = true;
+#  endif
+#else
+constexpr bool rss_meaningful = true;
+#endif
+
 /// Resident memory of a process in KiB (VmRSS); -1 when unreadable.
 long rss_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -1115,7 +1130,8 @@ CAF_TEST(floods of new and odd paths keep memory and the log bounded) {
                                    << " KiB after the flood");
     // Stated bound (README): at most 64 extra paths of at most 256 bytes
     // are kept, so the growth is allocator slack, far below 16 MiB.
-    CAF_CHECK_LESS(rss_after - rss_before, 16 * 1024);
+    if (rss_meaningful)
+      CAF_CHECK_LESS(rss_after - rss_before, 16 * 1024);
 
     // A newline in a path stays inside its log line.
     auto log_from = daemon.log().size();
@@ -1242,8 +1258,10 @@ CAF_TEST(six thousand actor restarts level off in memory) {
                                    << after[0] << ", " << after[1] << ", "
                                    << after[2] << " KiB after each 2,000 "
                                    << "restarts");
-    CAF_CHECK_LESS(after[2] - after[1], 2 * 1024);
-    CAF_CHECK_LESS(after[2] - start, 16 * 1024);
+    if (rss_meaningful) {
+      CAF_CHECK_LESS(after[2] - after[1], 2 * 1024);
+      CAF_CHECK_LESS(after[2] - start, 16 * 1024);
+    }
     // One health actor all along.
     CAF_CHECK_EQUAL(lines_with(daemon.log(), 0, "health: health#"), 1u);
     CAF_CHECK(daemon.running());

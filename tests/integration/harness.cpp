@@ -1073,17 +1073,16 @@ void bus_client::on_name_owner_changed(sdbus::Message& msg) {
   }
 }
 
-sdbus::MethodReply bus_client::call(const std::string& service,
-                                    const std::string& path,
-                                    const std::string& iface,
-                                    const std::string& method,
-                                    const arg_writer& args) {
+sdbus::MethodReply
+bus_client::call(const std::string& service, const std::string& path,
+                 const std::string& iface, const std::string& method,
+                 const arg_writer& args, clock_type::duration timeout) {
   auto proxy = sdbus::createProxy(*conn_, service, path);
   auto msg = proxy->createMethodCall(iface, method);
   if (args)
     args(msg);
   return proxy->callMethod(
-      msg, std::chrono::duration_cast<std::chrono::microseconds>(call_timeout));
+      msg, std::chrono::duration_cast<std::chrono::microseconds>(timeout));
 }
 
 item_map bus_client::get_items(const std::string& service) {
@@ -1371,9 +1370,10 @@ void bus_client::sim_set_signal_mode(const std::string& service,
 void bus_client::sim_flood(const std::string& service,
                            const std::string& prefix, uint32_t count,
                            uint32_t bytes, const std::string& type) {
-  call(service, "/", sim_interface, "Flood", [&](sdbus::MethodCall& msg) {
-    msg << prefix << count << bytes << type;
-  });
+  call(
+      service, "/", sim_interface, "Flood",
+      [&](sdbus::MethodCall& msg) { msg << prefix << count << bytes << type; },
+      60s);
 }
 
 void bus_client::sim_emit_bad_properties(const std::string& service,

@@ -461,6 +461,7 @@ class bus_client {
   void sim_set_signal_mode(const std::string& service, const std::string& mode);
   std::string sim_get_writes(const std::string& service);
   /// Flood: one ItemsChanged of `count` new paths (see tests/sim/README.md).
+  /// Waits up to a minute: 100,000 paths take seconds under the sanitizers.
   void sim_flood(const std::string& service, const std::string& prefix,
                  uint32_t count, uint32_t bytes, const std::string& type);
   /// EmitBadProperties: `count` malformed PropertiesChanged on `path`.
@@ -479,7 +480,8 @@ class bus_client {
 
   sdbus::MethodReply call(const std::string& service, const std::string& path,
                           const std::string& iface, const std::string& method,
-                          const arg_writer& args = {});
+                          const arg_writer& args = {},
+                          clock_type::duration timeout = call_timeout);
   void on_busitem_signal(sdbus::Message& msg);
   void on_name_owner_changed(sdbus::Message& msg);
   std::set<std::string> owners_of(const std::string& service);
