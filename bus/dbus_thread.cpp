@@ -23,11 +23,26 @@ dbus_thread::~dbus_thread() {
     close(wake_fd_);
 }
 
+void dbus_thread::mark_due(const sdbus::IConnection* conn) {
+  if (std::find(due_.begin(), due_.end(), conn) == due_.end())
+    due_.push_back(conn);
+}
+
+bool dbus_thread::take_due(const sdbus::IConnection* conn) {
+  auto i = std::find(due_.begin(), due_.end(), conn);
+  if (i == due_.end())
+    return false;
+  due_.erase(i);
+  return true;
+}
+
 void dbus_thread::add_connection(std::shared_ptr<sdbus::IConnection> conn) {
+  mark_due(conn.get());
   conns_.push_back(std::move(conn));
 }
 
 void dbus_thread::remove_connection(const sdbus::IConnection* conn) {
+  take_due(conn);
   conns_.erase(
       std::remove_if(conns_.begin(), conns_.end(),
                      [conn](const auto& c) { return c.get() == conn; }),
@@ -108,15 +123,36 @@ bool dbus_thread::run_jobs() {
   return !batch.empty();
 }
 
+bool dbus_thread::drain(sdbus::IConnection& conn) {
+  bool any = false;
+  while (conn.processPendingRequest()) {
+    any = true;
+    // Nothing more queued inside sd-bus (its timeout is 0 while messages
+    // wait): stop here. Another call would read the socket and find it
+    // empty; whatever the socket still holds wakes the next poll at once.
+    if (conn.getEventLoopPollData().getPollTimeout() != 0)
+      break;
+  }
+  return any;
+}
+
 void dbus_thread::run() {
   std::vector<pollfd> fds;
   for (;;) {
     bool did_work = run_jobs();
     // Jobs may add or remove connections: iterate over a copy.
     auto conns = conns_;
-    for (auto& c : conns)
-      while (c->processPendingRequest())
+    // Only a connection with something to do: new, readable or writable at
+    // the last poll, or holding work already (messages read during a
+    // synchronous call, a call timeout that expired). Processing an idle
+    // one costs an empty recvmsg, and every job's wake-up used to pay
+    // that on each connection.
+    for (auto& c : conns) {
+      bool due = take_due(c.get())
+                 || c->getEventLoopPollData().getPollTimeout() == 0;
+      if (due && drain(*c))
         did_work = true;
+    }
     if (stopping_) {
       // Flush what the last jobs queued, then leave.
       while (run_jobs()) {
@@ -141,6 +177,9 @@ void dbus_thread::run() {
     auto n = poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR)
       throw std::runtime_error("poll failed");
+    for (size_t i = 0; i < conns.size(); ++i)
+      if (n > 0 && fds[i].revents != 0)
+        mark_due(conns[i].get());
     if (fds.back().revents & POLLIN) {
       uint64_t count;
       auto res = read(wake_fd_, &count, sizeof(count));

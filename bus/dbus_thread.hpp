@@ -54,12 +54,19 @@ class dbus_thread {
  private:
   void run();
   bool run_jobs();
+  /// Processes `conn` while sd-bus holds work for it; true if it did any.
+  static bool drain(sdbus::IConnection& conn);
+  void mark_due(const sdbus::IConnection* conn);
+  bool take_due(const sdbus::IConnection* conn);
   void wake();
 
   int wake_fd_ = -1;
   std::mutex mtx_;
   std::deque<job> jobs_;
   std::vector<std::shared_ptr<sdbus::IConnection>> conns_;
+  /// Connections to process in the next pass (see run()). A few entries,
+  /// and no allocation per event once it has grown to them.
+  std::vector<const sdbus::IConnection*> due_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
