@@ -58,19 +58,6 @@ const char* role_name(source_role r) {
   }
 }
 
-/// A source in one of these roles adds to an aggregate.
-bool contributes(source_role r) {
-  switch (r) {
-    case source_role::member:
-    case source_role::primary:
-    case source_role::auxiliary:
-    case source_role::virtual_member:
-      return true;
-    default:
-      return false;
-  }
-}
-
 } // namespace
 
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,

@@ -43,15 +43,8 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
   // (`name:` entries); here only what the name alone tells: our own
   // services, other classes, exact exclusions.
   auto wanted = [=](const std::string& service) {
-    switch (classify(service, "", self->state.cfg, own_services).role) {
-      case source_role::member:
-      case source_role::primary:
-      case source_role::auxiliary:
-      case source_role::virtual_member:
-        return true;
-      default:
-        return false;
-    }
+    return contributes(
+        classify(service, "", self->state.cfg, own_services).role);
   };
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;

@@ -2,6 +2,18 @@
 
 namespace ba {
 
+bool contributes(source_role r) {
+  switch (r) {
+    case source_role::member:
+    case source_role::primary:
+    case source_role::auxiliary:
+    case source_role::virtual_member:
+      return true;
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 constexpr const char* battery_prefix = "com.victronenergy.battery.";

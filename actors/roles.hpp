@@ -21,6 +21,10 @@ enum class source_role : uint8_t {
   other,          ///< not a battery service
 };
 
+/// A source in one of these roles adds to an aggregate (member, primary,
+/// auxiliary, virtual battery member).
+bool contributes(source_role r);
+
 struct source_class {
   source_role role = source_role::member;
   /// Position in `primary_services` / `auxiliary_services` /

@@ -95,18 +95,6 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-/// Lines of `text` after byte `from` that contain `what`.
-size_t lines_with(const std::string& text, size_t from,
-                  const std::string& what) {
-  size_t n = 0;
-  std::istringstream in(text.substr(std::min(from, text.size())));
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(what) != std::string::npos)
-      ++n;
-  return n;
-}
-
 void require_bank(bus_client& c, int32_t n, double current) {
   BA_REQUIRE_EQUAL(
       poll_value(c, agg, "/System/NrOfBatteries", equals(wire_value::int32(n))),
@@ -1152,11 +1140,12 @@ CAF_TEST(floods of new and odd paths keep memory and the log bounded) {
       c.sim_flood(bat_a, "/Odd" + std::to_string(i) + "/", 100000, 0, "odd");
     drain(-8);
     log = daemon.log();
-    auto lines = lines_with(log, log_from, bat_a);
+    auto lines = count_lines(log.substr(log_from), {bat_a});
     CAF_MESSAGE(lines << " log lines about the flooding source");
     CAF_CHECK_LESS_OR_EQUAL(lines, 20u);
-    CAF_CHECK_EQUAL(
-        lines_with(log, log_from, "unexpected D-Bus types, not logged"), 1u);
+    CAF_CHECK_EQUAL(count_lines(log.substr(log_from),
+                                {"unexpected D-Bus types, not logged"}),
+                    1u);
     CAF_CHECK(daemon.running());
   });
 }
@@ -1197,8 +1186,8 @@ CAF_TEST(malformed PropertiesChanged signals are logged once per source) {
         c.sim_set_items(bat_a, {{"/Dc/0/Current", wire_value::dbl(-6)}}), 0);
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Current", near_d(-6.0)), -6.0);
     CAF_CHECK_EQUAL(
-        lines_with(daemon.log(), 0,
-                   "PropertiesChanged with an unexpected signature"),
+        count_lines(daemon.log(),
+                    {"PropertiesChanged with an unexpected signature"}),
         1u);
     CAF_CHECK(daemon.running());
   });
@@ -1263,7 +1252,7 @@ CAF_TEST(six thousand actor restarts level off in memory) {
       CAF_CHECK_LESS(after[2] - start, 16 * 1024);
     }
     // One health actor all along.
-    CAF_CHECK_EQUAL(lines_with(daemon.log(), 0, "health: health#"), 1u);
+    CAF_CHECK_EQUAL(count_lines(daemon.log(), {"health: health#"}), 1u);
     CAF_CHECK(daemon.running());
     CAF_CHECK(c.name_has_owner(agg));
   });
