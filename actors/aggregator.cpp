@@ -190,10 +190,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     // A path once published stays (invalid) when its last source is gone:
     // dropping it silently would leave its old value in every client.
     invalidate_vanished(st.last_output, out);
-    if (out == st.last_output)
+    // The publisher keeps every path's last value: only what changed goes
+    // to it (the whole map was copied per input before).
+    auto changed = changed_entries(st.last_output, out);
+    if (changed.empty())
       return;
-    st.last_output = out;
-    self->send(publisher, publish_values{std::move(out)});
+    st.last_output.swap(out);
+    self->send(publisher, publish_values{std::move(changed)});
   };
   auto is_virtual_service = [=](const std::string& service) {
     for (auto& vb : self->state.cfg.virtual_batteries)

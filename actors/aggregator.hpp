@@ -3,8 +3,8 @@
 // The main bank actor: holds the latest values and state of every source
 // it is given, classifies them (member, primary, auxiliary, excluded; by
 // name and by /CustomName), keeps the roster (product.md 1.1), and calls
-// compute_bank for the aggregate, which goes to the publisher as a whole
-// (the publisher rounds, diffs and sends only what changed).
+// compute_bank for the aggregate; the paths that changed go to the
+// publisher (which rounds, diffs and sends only what changed on the bus).
 
 #include <chrono>
 #include <map>

@@ -128,4 +128,19 @@ void invalidate_vanished(const value_map& previous, value_map& next) {
     next.emplace(kv.first, value::invalid()); // no-op where next has it
 }
 
+value_map changed_entries(const value_map& previous, const value_map& next) {
+  value_map out;
+  auto less = previous.key_comp();
+  auto p = previous.begin();
+  for (auto& kv : next) {
+    while (p != previous.end() && less(p->first, kv.first))
+      ++p;
+    bool same = p != previous.end() && !less(kv.first, p->first)
+                && p->second == kv.second; // == compares the kind too
+    if (!same)
+      out.emplace_hint(out.end(), kv);
+  }
+  return out;
+}
+
 } // namespace ba

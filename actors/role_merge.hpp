@@ -68,4 +68,10 @@ value_map merge_roles(const value_map& aggregate,
 /// final map before publishing it.
 void invalidate_vanished(const value_map& previous, value_map& next);
 
+/// The entries of `next` that `previous` lacks or holds with another value
+/// or kind: all a publisher, which keeps the last value of every path, needs
+/// to be told. Apply after invalidate_vanished (a path missing from `next`
+/// is not reported). One pass over both maps, no copy of the unchanged.
+value_map changed_entries(const value_map& previous, const value_map& next);
+
 } // namespace ba

@@ -126,7 +126,9 @@ struct probe_result {
   value connected;
 };
 
-/// The computed output of a bank; the publisher rounds, diffs and sends.
+/// A bank's computed output: the paths that changed (the aggregator) or all
+/// of them (a virtual battery); the publisher keeps the last value of every
+/// path, rounds, diffs and sends.
 struct publish_values {
   value_map values;
 };

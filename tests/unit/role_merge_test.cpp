@@ -349,6 +349,30 @@ CAF_TEST(source lists explicit paths or every path it has) {
   CHECK_ROW("a source without config contributes nothing", out, value_map{});
 }
 
+CAF_TEST(only changed entries are passed on) {
+  value_map previous{{"/Soc", r(50)},
+                     {"/Dc/0/Current", r(-5)},
+                     {"/Alarms/LowSoc", i(0)},
+                     {"/Info/Location", t("Boat")}};
+  CHECK_ROW("nothing changed", changed_entries(previous, previous),
+            value_map{});
+  CHECK_ROW("from nothing, everything", changed_entries({}, previous),
+            previous);
+  value_map next{{"/Soc", r(51)},
+                 {"/Dc/0/Current", r(-5)},
+                 {"/Alarms/LowSoc", r(0)},
+                 {"/Info/Location", none},
+                 {"/Capacity", r(100)}};
+  CHECK_ROW("changed value, changed kind, now invalid, new path",
+            changed_entries(previous, next),
+            (value_map{{"/Soc", r(51)},
+                       {"/Alarms/LowSoc", r(0)},
+                       {"/Info/Location", none},
+                       {"/Capacity", r(100)}}));
+  CHECK_ROW("a path missing from next is not reported",
+            changed_entries(previous, value_map{{"/Soc", r(50)}}), value_map{});
+}
+
 CAF_TEST(vanished paths are invalidated) {
   value_map previous{
       {"/Soc", r(50)}, {"/Info/Location", t("Boat")}, {"/Alarms/LowSoc", i(2)}};
