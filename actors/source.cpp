@@ -59,16 +59,19 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   // per source and path (product.md 5).
   auto checked = [=](const std::string& path, const value& v) {
     auto verdict = check_input(path, v);
-    auto& logged = self->state.bad_logged;
-    if (verdict.rejected && logged.size() <= max_logged_paths
-        && logged.count(path) == 0) {
-      logged.insert(path);
-      if (logged.size() <= max_logged_paths)
+    if (!verdict.rejected)
+      return verdict.val;
+    switch (self->state.bad_logged.note(path)) {
+      case log_cap::verdict::log:
         log(log_level::warning, "source",
             service + " " + path + ": " + verdict.reason + " (ignored)");
-      else
+        break;
+      case log_cap::verdict::summary:
         log(log_level::warning, "source",
             service + ": more bad values on further paths, not logged");
+        break;
+      case log_cap::verdict::quiet:
+        break;
     }
     return verdict.val;
   };

@@ -17,6 +17,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/bus_port.hpp"
+#include "messages/log_cap.hpp"
 #include "messages/messages.hpp"
 #include "messages/value.hpp"
 
@@ -27,8 +28,6 @@ namespace ba {
 /// paths such as /Info/Location), none longer than `max_path_bytes`.
 constexpr size_t max_other_paths = 64;
 constexpr size_t max_path_bytes = 256;
-/// Bad-input lines per source before one summary line.
-constexpr size_t max_logged_paths = 16;
 
 /// Whether a source holding `other_paths` paths outside the path table may
 /// keep `path`. Pure.
@@ -54,9 +53,8 @@ struct source_state {
   caf::actor_clock::time_point last_signal;
   bool probing = false;
   uint64_t timer_generation = 0;
-  /// Paths already logged as bad input (one line per source and path, at
-  /// most `max_logged_paths` of them).
-  std::set<std::string> bad_logged;
+  /// Paths logged as bad input (one line per path, bounded).
+  log_cap bad_logged;
   /// Paths outside the path table held in `values` (bounded), and paths
   /// dropped for a bound (logged once).
   size_t other_paths = 0;

@@ -271,25 +271,20 @@ void watcher::on_properties_changed(sdbus::Message& msg) {
 
 void watcher::log_odd(const std::string& service, const std::string& path,
                       const std::string& what) {
-  // Once per source and path (product.md 5): a misbehaving driver repeats
-  // itself at its update rate. At most max_odd_logged paths per source, then
-  // one summary line: a signal of 100,000 odd paths wrote 100,000 lines, and
-  // the set of logged paths grew without bound.
-  constexpr size_t max_odd_logged = 16;
-  if (odd_logged_.count({service, path}) != 0)
-    return;
-  auto& n = odd_count_[service];
-  if (n > max_odd_logged)
-    return;
-  ++n;
-  if (n > max_odd_logged) {
-    log(log_level::warning, "bus",
-        service + ": more values of unexpected D-Bus types, not logged");
-    return;
+  // Once per source and path (product.md 5), for a bounded number of paths
+  // per source, then one summary line (see log_cap).
+  switch (odd_logged_[service].note(path)) {
+    case log_cap::verdict::log:
+      log(log_level::warning, "bus",
+          service + " " + path + ": " + what + " (taken as invalid)");
+      break;
+    case log_cap::verdict::summary:
+      log(log_level::warning, "bus",
+          service + ": more values of unexpected D-Bus types, not logged");
+      break;
+    case log_cap::verdict::quiet:
+      break;
   }
-  odd_logged_.emplace(service, path);
-  log(log_level::warning, "bus",
-      service + " " + path + ": " + what + " (taken as invalid)");
 }
 
 void watcher::watch(const std::string& service, caf::actor sink, bool scan) {

@@ -23,6 +23,7 @@
 
 #include "bus/dbus_thread.hpp"
 #include "bus/value_conversion.hpp"
+#include "messages/log_cap.hpp"
 
 namespace ba {
 
@@ -104,9 +105,8 @@ class watcher {
   std::map<uint64_t, std::unique_ptr<sdbus::IProxy>> pending_;
   uint64_t next_id_ = 1;
   uint64_t next_gen_ = 1;
-  std::set<std::pair<std::string, std::string>> odd_logged_;
-  /// Odd paths logged per service (bounded).
-  std::map<std::string, size_t> odd_count_;
+  /// Odd-typed paths logged, per service (bounded).
+  std::map<std::string, log_cap> odd_logged_;
 };
 
 } // namespace ba

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "messages/log.hpp"
+#include "messages/log_cap.hpp"
 
 using namespace ba;
 
@@ -27,4 +28,20 @@ CAF_TEST(a message is cut with its size) {
   // Escapes count toward the cap.
   CAF_CHECK_EQUAL(one_line(std::string(8, '\n'), 10),
                   "\\n\\n\\n\\n\\n... (8 bytes)");
+}
+
+CAF_TEST(a log cap logs each key once then one summary then nothing) {
+  using v = log_cap::verdict;
+  log_cap cap{2};
+  CAF_CHECK(cap.note("/a") == v::log);
+  CAF_CHECK(cap.note("/a") == v::quiet);
+  CAF_CHECK(cap.note("/b") == v::log);
+  CAF_CHECK(cap.note("/c") == v::summary);
+  CAF_CHECK(cap.note("/d") == v::quiet);
+  CAF_CHECK(cap.note("/a") == v::quiet);
+  log_cap standard;
+  size_t logged = 0;
+  for (int i = 0; i < 1000; ++i)
+    logged += standard.note("/p" + std::to_string(i)) == v::log ? 1 : 0;
+  CAF_CHECK_EQUAL(logged, max_logged_paths);
 }
