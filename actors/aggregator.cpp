@@ -134,6 +134,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.reported = h;
     self->send(st.owner, std::move(h));
   };
+  // Who counts may have changed: the engine's input and the roster paths
+  // are rebuilt at the next computation, not on every update.
+  auto inputs_changed = [=] {
+    auto& st = self->state;
+    st.inputs_dirty = true;
+    st.roster_dirty = true;
+  };
   auto compute_now = [=] {
     auto& st = self->state;
     st.dirty = false;
@@ -141,42 +148,41 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     if (st.holding)
       return;
     report();
-    bank_input in;
-    in.dvcc = st.dvcc;
-    in.now = self->clock().now();
-    std::set<std::string> counting;
-    for (auto& [service, t] : st.sources.all()) {
-      if (!counts(t))
-        continue;
-      auto& cls = st.classes[service];
-      switch (cls.role) {
-        case source_role::member:
-          in.members.emplace(service, &t.src);
-          counting.insert(service);
-          break;
-        case source_role::primary:
-          in.primaries.emplace(cls.index, &t.src.values);
-          break;
-        case source_role::auxiliary:
-          in.auxiliaries.emplace(cls.index, &t.src.values);
-          break;
-        default:
-          break;
+    auto& in = st.input;
+    if (st.inputs_dirty) {
+      st.inputs_dirty = false;
+      in.members.clear();
+      in.primaries.clear();
+      in.auxiliaries.clear();
+      st.counting.clear();
+      for (auto& [service, t] : st.sources.all()) {
+        if (!counts(t))
+          continue;
+        auto& cls = st.classes[service];
+        switch (cls.role) {
+          case source_role::member:
+            in.members.emplace(service, &t.src);
+            st.counting.insert(service);
+            break;
+          case source_role::primary:
+            in.primaries.emplace(cls.index, &t.src.values);
+            break;
+          case source_role::auxiliary:
+            in.auxiliaries.emplace(cls.index, &t.src.values);
+            break;
+          default:
+            break;
+        }
       }
     }
-    auto all_lost = !st.roster.empty() && counting.empty();
+    in.dvcc = st.dvcc;
+    in.now = self->clock().now();
+    auto all_lost = !st.roster.empty() && st.counting.empty();
     in.all_members_lost = all_lost;
     std::vector<std::string> warnings;
-    auto out = compute_bank(in, st.cfg, st.memory, &warnings);
+    auto& out = st.engine.compute(in, st.cfg, st.memory, &warnings);
     for (auto& w : warnings)
       log(log_level::warning, "aggregator", w);
-    if (all_lost) {
-      // Keep the last CVL so Venus keeps the aggregate as its BMS and
-      // obeys the zero current limits (product.md 2.3).
-      auto last = st.last_output.find("/Info/MaxChargeVoltage");
-      if (last != st.last_output.end())
-        out["/Info/MaxChargeVoltage"] = last->second;
-    }
     if (all_lost != st.all_lost) {
       st.all_lost = all_lost;
       if (all_lost)
@@ -186,16 +192,45 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       else
         log(log_level::info, "aggregator", "a battery is back");
     }
-    apply_roster(st.roster, counting, st.startup_done, out);
-    // A path once published stays (invalid) when its last source is gone:
-    // dropping it silently would leave its old value in every client.
-    invalidate_vanished(st.last_output, out);
-    // The publisher keeps every path's last value: only what changed goes
-    // to it (the whole map was copied per input before).
-    auto changed = changed_entries(st.last_output, out);
+    // Only what changed goes to the publisher (which keeps every path's
+    // last value); the engine says what changed in the bank.
+    value_map changed;
+    auto emit = [&](std::string_view path, const value& v) {
+      if (put(st.last_output, path, v))
+        changed.emplace(std::string{path}, v);
+    };
+    static constexpr std::string_view cvl_path = "/Info/MaxChargeVoltage";
+    static constexpr std::string_view cable_path = "/Alarms/BmsCable";
+    for (auto path : st.engine.changed()) {
+      if (path == cable_path)
+        st.roster_dirty = true;
+      else if (path != cvl_path)
+        emit(path, out.find(path)->second);
+    }
+    // With every member lost the last CVL stays, so that Venus keeps the
+    // aggregate as its BMS and obeys the zero current limits (product.md
+    // 2.3); checked on every computation, as it ends without a change of
+    // the bank's own CVL.
+    auto cvl = out.find(cvl_path);
+    if (cvl != out.end() && (!all_lost || st.last_output.count(cvl_path) == 0))
+      emit(cvl_path, cvl->second);
+    if (st.roster_dirty) {
+      st.roster_dirty = false;
+      st.roster_out.clear();
+      auto cable = out.find(cable_path);
+      if (cable != out.end())
+        st.roster_out.emplace(std::string{cable_path}, cable->second);
+      apply_roster(st.roster, st.counting, st.startup_done, st.roster_out);
+      for (auto& [path, v] : st.roster_out)
+        emit(path, v);
+      // The roster no longer raises it and no member has it: gone, and
+      // said so (as any path that leaves the output).
+      if (st.roster_out.count(cable_path) == 0
+          && st.last_output.count(cable_path) != 0)
+        emit(cable_path, value::invalid());
+    }
     if (changed.empty())
       return;
-    st.last_output.swap(out);
     self->send(publisher, publish_values{std::move(changed)});
   };
   auto is_virtual_service = [=](const std::string& service) {
@@ -258,6 +293,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       return;
     st.holding = false;
     st.membership_changed = true;
+    inputs_changed();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   self->clock().now() - st.hold_started)
                   .count();
@@ -321,10 +357,15 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         bool moved = (fresh || renamed) && classify_source(u.service);
         if (moved)
           st.membership_changed = true;
+        inputs_changed();
         if (auto vb = virtual_of(u.service)) {
           if (!moved)
             self->send(vb, u);
         } else if (counts(t) || moved) {
+          if (u.snapshot)
+            st.engine.touch_all();
+          else
+            st.engine.touch(u.values);
           recompute();
         }
         settle();
@@ -346,6 +387,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         if (st.holding && ms.status != member_status::online)
           st.awaited.erase(ms.service);
         st.membership_changed = true;
+        inputs_changed();
         recompute();
         settle();
       },
@@ -358,6 +400,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         if (st.sources.all().count(service) == 0)
           st.classes.erase(service);
         st.membership_changed = true;
+        inputs_changed();
         recompute();
       },
       [=](const member_removed& r) {
@@ -373,6 +416,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         st.roster.erase(r.service);
         st.sources.remove(r.service);
         st.membership_changed = true;
+        inputs_changed();
         recompute();
         settle();
       },
@@ -408,6 +452,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       },
       [=](startup_atom) {
         self->state.startup_done = true;
+        self->state.roster_dirty = true;
         recompute();
       },
       [=](redetect_atom) {
@@ -420,6 +465,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
             "roster reset to the " + std::to_string(st.roster.size())
                 + " members online");
         st.membership_changed = true;
+        inputs_changed();
         recompute();
       },
       [=](const config_ptr& next) {
@@ -427,6 +473,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         // modes changed; the sources and their values stay.
         auto& st = self->state;
         st.cfg = *next;
+        st.engine.touch_all();
         for (auto& [service, t] : st.sources.all())
           classify_source(service);
         // A source that is no longer a member is not missing either.
@@ -439,11 +486,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           i = member ? std::next(i) : st.roster.erase(i);
         }
         st.membership_changed = true;
+        inputs_changed();
         recompute();
         settle();
       },
       [=](const dvcc_state& d) {
         self->state.dvcc = d;
+        self->state.engine.touch_all();
         recompute();
       },
       [=](crash_atom) -> caf::result<void> {

@@ -38,6 +38,18 @@ struct aggregator_state {
   /// A recompute is queued (coalescing a burst of updates).
   bool dirty = false;
   bank_memory memory;
+  /// The bank, recomputed in the parts an update touched (bank.hpp).
+  bank_engine engine;
+  /// The engine's input, rebuilt only when who counts may have changed
+  /// (`inputs_dirty`): states, roles, removals, a reload.
+  bank_input input;
+  std::set<std::string> counting;
+  bool inputs_dirty = true;
+  /// The roster paths (apply_roster), rebuilt when the roster, the counting
+  /// set, the start-up wait or the members' own /Alarms/BmsCable changed.
+  value_map roster_out;
+  bool roster_dirty = true;
+  /// Everything as published.
   value_map last_output;
   uint64_t updates = 0;
   dvcc_state dvcc;

@@ -9,6 +9,7 @@
 #include "actors/cvl.hpp"
 #include "actors/parallel_rules.hpp"
 #include "actors/role_merge.hpp"
+#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -56,7 +57,9 @@ bool same_set(const limit_result& res, const std::vector<std::string>& last) {
   return contributing_set(res) == last;
 }
 
-void update_corrections(
+/// Returns whether a factor moved (then the limit computed before it is out
+/// of date).
+bool update_corrections(
     limit_kind kind, const limit_result& res,
     const std::vector<limit_member>& lm, std::vector<std::string>& last_set,
     std::map<std::string, double>& ks,
@@ -64,7 +67,10 @@ void update_corrections(
     int recovery_ticks, caf::actor_clock::time_point now) {
   auto tick
       = std::chrono::seconds(static_cast<int64_t>(correction_tick_seconds));
+  bool moved = false;
   if (!same_set(res, last_set)) {
+    for (auto& [service, k] : ks)
+      moved = moved || k != 1.0;
     ks.clear();
     measured.clear();
     last_set = contributing_set(res);
@@ -85,44 +91,27 @@ void update_corrections(
     if (towards > *limit) {
       auto last = measured.find(m.service);
       if (last == measured.end() || now - last->second >= tick) {
+        auto before = k;
         k = correction_after_measurement(k, *limit, *i);
+        moved = moved || k != before;
         measured[m.service] = now;
       }
-    } else
+    } else {
+      auto before = k;
       for (int t = 0; t < recovery_ticks; ++t)
         k = correction_after_recovery_tick(k);
-  }
-}
-
-std::vector<limit_member>
-limit_members(const std::map<std::string, const bank_source*>& members,
-              const std::map<std::string, double>& ks, bank_memory& mem,
-              const config& cfg) {
-  std::vector<limit_member> result;
-  result.reserve(members.size());
-  for (auto& [service, src] : members) {
-    limit_member m;
-    m.service = service;
-    m.values = &src->values;
-    m.index = src->index.built() ? &src->index : nullptr;
-    if (cfg.ratio == ratio_method::ir) {
-      auto i = mem.ir.find(service);
-      if (i != mem.ir.end())
-        m.resistance = i->second.resistance();
+      moved = moved || k != before;
     }
-    auto k = ks.find(service);
-    if (k != ks.end())
-      m.correction = k->second;
-    result.push_back(std::move(m));
   }
-  return result;
+  return moved;
 }
 
 /// What the diagnostics explain, as a short text: they are rebuilt at once
 /// when it changes (see `diagnostics_refresh`).
-std::string diagnostics_key(const limit_result& ccl, const value& ccl_out,
-                            const limit_result& dcl, const bank_input& in) {
-  std::string key;
+void diagnostics_key(const limit_result& ccl, const value& ccl_out,
+                     const limit_result& dcl, const bank_input& in,
+                     std::string& key) {
+  key.clear();
   for (auto& [service, src] : in.members) {
     key += service;
     key += '\n';
@@ -139,7 +128,6 @@ std::string diagnostics_key(const limit_result& ccl, const value& ccl_out,
   };
   one(ccl, ccl_out);
   one(dcl, dcl.limit);
-  return key;
 }
 
 /// The texts of product.md 2.5 that hold one entry per member, aligned with
@@ -222,38 +210,173 @@ std::string explain_limits(const limit_result& ccl, const value& ccl_out,
   return doc.dump();
 }
 
-value_map compute_bank(const bank_input& in, const config& cfg,
-                       bank_memory& mem, std::vector<std::string>* warnings) {
-  auto& members = in.members;
-  std::vector<member_view> views;
-  views.reserve(members.size());
-  for (auto& [service, src] : members)
-    views.push_back({service, &src->values, &src->index});
-  auto list = to_member_list(views);
+namespace {
 
-  parallel_options opts;
-  opts.soc = cfg.soc;
-  opts.capacity = cfg.capacity;
-  auto out = aggregate_parallel(list, opts);
-  std::vector<std::string> extra_warnings;
-  for (auto& [path, v] : aggregate_bank_extras(views, &extra_warnings))
-    out[path] = v;
-  std::string cells_warning;
-  for (auto& w : extra_warnings)
-    cells_warning += w;
-  if (cells_warning != mem.cells_warning) {
-    mem.cells_warning = cells_warning;
-    if (warnings && !cells_warning.empty())
-      warnings->push_back(cells_warning);
+/// Which parts of the bank a member path feeds (bank_engine).
+enum part_bit : uint32_t {
+  parallel_part = 1u << 0,
+  // extras_part n is bit 1 + n.
+  limits_part = 1u << (1 + extras_parts),
+  all_parts = ~uint32_t{0},
+};
+
+uint32_t extras_bit(extras_part p) {
+  return 1u << (1 + static_cast<uint32_t>(p));
+}
+
+/// The parts each path-table row feeds. A path outside the table feeds
+/// every part: the rules never read one, but being wrong here would leave
+/// an output stale, and such paths (product names, serials) rarely change.
+uint32_t parts_of(std::string_view path) {
+  static const std::vector<uint32_t> by_row = [] {
+    std::vector<uint32_t> rows(path_table().size(), 0);
+    auto mark = [&](const std::string& p, uint32_t bit) {
+      auto row = path_row(p);
+      if (row >= 0)
+        rows[static_cast<size_t>(row)] |= bit;
+    };
+    for (auto& p : parallel_inputs())
+      mark(p, parallel_part);
+    for (size_t e = 0; e < extras_parts; ++e)
+      for (auto& p : extras_inputs(static_cast<extras_part>(e)))
+        mark(p, extras_bit(static_cast<extras_part>(e)));
+    for (auto k : {limit_kind::charge, limit_kind::discharge}) {
+      mark(limit_path(k), limits_part);
+      mark(gate_path(k), limits_part);
+    }
+    // Capacity shares the limits; V and I feed the IR estimates.
+    for (auto* p : {"/InstalledCapacity", "/Dc/0/Voltage"})
+      mark(p, limits_part);
+    return rows;
+  }();
+  auto row = path_row(path);
+  return row < 0 ? all_parts : by_row[static_cast<size_t>(row)];
+}
+
+} // namespace
+
+void bank_engine::touch(const value_map& changed) {
+  for (auto& [path, v] : changed)
+    dirty_ |= parts_of(path);
+}
+
+void bank_engine::touch_all() {
+  dirty_ = all_parts;
+  full_sync_ = true;
+}
+
+bool bank_engine::same_members(const bank_input& in) const {
+  if (in.members.size() != sources_.size())
+    return false;
+  size_t n = 0;
+  for (auto& [service, src] : in.members) {
+    if (sources_[n] != src || views_[n].service != service)
+      return false;
+    ++n;
+  }
+  return true;
+}
+
+void bank_engine::rebuild_members(const bank_input& in) {
+  views_.clear();
+  sources_.clear();
+  charge_members_.clear();
+  for (auto& [service, src] : in.members) {
+    views_.push_back({service, &src->values, &src->index});
+    sources_.push_back(src);
+    limit_member m;
+    m.service = service;
+    m.values = &src->values;
+    m.index = src->index.built() ? &src->index : nullptr;
+    charge_members_.push_back(std::move(m));
+  }
+  discharge_members_ = charge_members_;
+  list_ = to_member_list(views_);
+}
+
+/// Whether the limits must be recomputed although none of their inputs
+/// changed: the full computation would move a correction factor now.
+bool bank_engine::limits_due(const bank_input& in, const config& cfg,
+                             bank_memory& mem, int ticks) {
+  // Recovery ticks move every factor below 1; IR estimates may take a
+  // pair without a change of V or I (minVoltageChange 0).
+  if (ticks > 0 || cfg.ratio == ratio_method::ir || corrections_moved_)
+    return true;
+  if (in.all_members_lost != all_lost_ || mem.ccl_ever != ccl_ever_
+      || mem.dcl_ever != dcl_ever_)
+    return true;
+  // A member above its own limit shrinks its factor once per tick: the
+  // full computation checks on every update.
+  for (auto& m : list_)
+    for (auto k : {limit_kind::charge, limit_kind::discharge}) {
+      auto limit = number_at(m, k == limit_kind::charge ? charge_limit_key
+                                                        : discharge_limit_key);
+      auto i = number_at(m, current_key);
+      if (limit && i && *limit >= 0 && current_towards(k, *i) > *limit)
+        return true;
+    }
+  return false;
+}
+
+void bank_engine::sync_output(const value_map& from, bool full) {
+  value_writer w{out_, &changed_};
+  if (!full) {
+    for (auto path : bank_changed_)
+      w.set(path, from.find(path)->second);
+    return;
+  }
+  for (auto& [path, v] : from)
+    w.set(path, v);
+  // Kept, invalid: a client holding the old value must hear it is gone.
+  for (auto& [path, v] : out_)
+    if (v.valid() && from.count(path) == 0) {
+      v = value::invalid();
+      changed_.push_back(path);
+    }
+}
+
+const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
+                                      bank_memory& mem,
+                                      std::vector<std::string>* warnings) {
+  bank_changed_.clear();
+  changed_.clear();
+  if (!same_members(in)) {
+    rebuild_members(in);
+    dirty_ = all_parts;
+  }
+  value_writer w{bank_, &bank_changed_};
+  auto& members = in.members;
+
+  if (dirty_ & parallel_part) {
+    parallel_options opts;
+    opts.soc = cfg.soc;
+    opts.capacity = cfg.capacity;
+    aggregate_parallel_into(list_, opts, w);
+  }
+  for (size_t e = 0; e < extras_parts; ++e) {
+    auto part = static_cast<extras_part>(e);
+    if ((dirty_ & extras_bit(part)) == 0)
+      continue;
+    if (part != extras_part::cells_per_battery) {
+      aggregate_extras_part(part, views_, list_, w, nullptr);
+      continue;
+    }
+    std::string cells_warning;
+    aggregate_extras_part(part, views_, list_, w, &cells_warning);
+    if (cells_warning != mem.cells_warning) {
+      mem.cells_warning = cells_warning;
+      if (warnings && !cells_warning.empty())
+        warnings->push_back(cells_warning);
+    }
   }
 
   // Internal resistance: every (V, I) seen; the estimator keeps only pairs
   // whose voltage moved enough.
-  for (auto& [service, src] : members) {
-    member_ref m{&src->values, &src->index};
-    auto vv = number_at(m, voltage_key);
-    auto ii = number_at(m, current_key);
+  for (size_t n = 0; n < list_.size(); ++n) {
+    auto vv = number_at(list_[n], voltage_key);
+    auto ii = number_at(list_[n], current_key);
     if (vv && ii) {
+      auto& service = views_[n].service;
       auto e = mem.ir.find(service);
       if (e == mem.ir.end())
         e = mem.ir.emplace(service, ir_estimator{cfg.ir}).first;
@@ -262,8 +385,7 @@ value_map compute_bank(const bank_input& in, const config& cfg,
   }
 
   // Limits (product.md 2.3, 2.4).
-  for (auto& [service, src] : members) {
-    member_ref m{&src->values, &src->index};
+  for (auto& m : list_) {
     mem.ccl_ever = mem.ccl_ever || number_at(m, charge_limit_key);
     mem.dcl_ever = mem.dcl_ever || number_at(m, discharge_limit_key);
   }
@@ -279,49 +401,80 @@ value_map compute_bank(const bank_input& in, const config& cfg,
       ++ticks;
     }
   }
-  auto charge_members = limit_members(members, mem.k_charge, mem, cfg);
-  auto discharge_members = limit_members(members, mem.k_discharge, mem, cfg);
-  auto ccl
-      = compute_current_limit(charge_members, limit_kind::charge, cfg.ratio,
-                              mem.ccl_ever, in.all_members_lost);
-  auto dcl
-      = compute_current_limit(discharge_members, limit_kind::discharge,
-                              cfg.ratio, mem.dcl_ever, in.all_members_lost);
-  update_corrections(limit_kind::charge, ccl, charge_members, mem.ccl_set,
-                     mem.k_charge, mem.measured_charge, ticks, in.now);
-  update_corrections(limit_kind::discharge, dcl, discharge_members, mem.dcl_set,
-                     mem.k_discharge, mem.measured_discharge, ticks, in.now);
-  auto ccl_out = apply_ccl_mode(ccl.limit, cfg.ccl, in.dvcc.on,
+  if ((dirty_ & limits_part) || limits_due(in, cfg, mem, ticks)) {
+    all_lost_ = in.all_members_lost;
+    ccl_ever_ = mem.ccl_ever;
+    dcl_ever_ = mem.dcl_ever;
+    auto fill = [&](std::vector<limit_member>& ms,
+                    const std::map<std::string, double>& ks) {
+      for (auto& m : ms) {
+        m.resistance = caf::none;
+        if (cfg.ratio == ratio_method::ir) {
+          auto i = mem.ir.find(m.service);
+          if (i != mem.ir.end())
+            m.resistance = i->second.resistance();
+        }
+        auto k = ks.find(m.service);
+        m.correction = k != ks.end() ? k->second : 1.0;
+      }
+    };
+    fill(charge_members_, mem.k_charge);
+    fill(discharge_members_, mem.k_discharge);
+    ccl_ = compute_current_limit(charge_members_, limit_kind::charge, cfg.ratio,
+                                 mem.ccl_ever, in.all_members_lost);
+    dcl_ = compute_current_limit(discharge_members_, limit_kind::discharge,
+                                 cfg.ratio, mem.dcl_ever, in.all_members_lost);
+    // A factor that moved changes the limit of the next computation.
+    corrections_moved_
+        = update_corrections(limit_kind::charge, ccl_, charge_members_,
+                             mem.ccl_set, mem.k_charge, mem.measured_charge,
+                             ticks, in.now)
+          | update_corrections(limit_kind::discharge, dcl_, discharge_members_,
+                               mem.dcl_set, mem.k_discharge,
+                               mem.measured_discharge, ticks, in.now);
+  }
+  dirty_ = 0;
+  auto ccl_out = apply_ccl_mode(ccl_.limit, cfg.ccl, in.dvcc.on,
                                 in.dvcc.max_charge_current);
-  out["/Info/MaxChargeCurrent"] = ccl_out;
-  out["/Info/MaxDischargeCurrent"] = dcl.limit;
-  auto balancing = out["/Balancing"].num();
-  auto mode = out["/Info/ChargeMode"];
-  out["/Info/MaxChargeVoltage"]
-      = compute_cvl(list, cfg.cvl, balancing && *balancing != 0,
-                    mode.kind == value_kind::text ? mode.str : std::string{},
-                    in.dvcc.on, in.dvcc.max_charge_voltage);
+  w.set("/Info/MaxChargeCurrent", ccl_out);
+  w.set("/Info/MaxDischargeCurrent", dcl_.limit);
+  auto balancing_entry = bank_.find("/Balancing");
+  auto balancing = balancing_entry == bank_.end()
+                       ? caf::none
+                       : balancing_entry->second.num();
+  auto mode = bank_.find("/Info/ChargeMode");
+  static const std::string no_mode;
+  auto& mode_text = mode != bank_.end() && mode->second.kind == value_kind::text
+                        ? mode->second.str
+                        : no_mode;
+  w.set("/Info/MaxChargeVoltage",
+        compute_cvl(list_, cfg.cvl, balancing && *balancing != 0, mode_text,
+                    in.dvcc.on, in.dvcc.max_charge_voltage));
 
   auto n = static_cast<int64_t>(members.size());
-  out["/System/NrOfBatteries"] = value::integer(n);
-  out["/System/BatteriesParallel"] = value::integer(n);
-  out["/System/BatteriesSeries"] = value::integer(1);
-  auto key = diagnostics_key(ccl, ccl_out, dcl, in);
-  if (!mem.diagnostics_built || key != mem.diagnostics_key
+  w.set("/System/NrOfBatteries", value::integer(n));
+  w.set("/System/BatteriesParallel", value::integer(n));
+  w.set("/System/BatteriesSeries", value::integer(1));
+  diagnostics_key(ccl_, ccl_out, dcl_, in, key_scratch_);
+  if (!mem.diagnostics_built || key_scratch_ != mem.diagnostics_key
       || in.now - mem.diagnostics_at >= diagnostics_refresh) {
-    build_diagnostics(ccl, ccl_out, dcl, in, mem);
-    mem.diagnostics_key = std::move(key);
+    build_diagnostics(ccl_, ccl_out, dcl_, in, mem);
+    mem.diagnostics_key.swap(key_scratch_);
     mem.diagnostics_at = in.now;
     mem.diagnostics_built = true;
   }
-  out["/System/Batteries"] = mem.batteries;
-  out["/System/InternalResistances"] = mem.resistances;
-  out["/System/EMFs"] = mem.emfs;
-  out["/System/LimitExplanation"] = mem.explanation;
+  w.set("/System/Batteries", mem.batteries);
+  w.set("/System/InternalResistances", mem.resistances);
+  w.set("/System/EMFs", mem.emfs);
+  w.set("/System/LimitExplanation", mem.explanation);
 
   // Primary and auxiliary sources (product.md 2.2), after everything else.
-  if (cfg.primary_services.empty() && cfg.auxiliary_services.empty())
-    return out;
+  bool full = full_sync_;
+  full_sync_ = false;
+  if (cfg.primary_services.empty() && cfg.auxiliary_services.empty()) {
+    sync_output(bank_, full);
+    return out_;
+  }
   std::vector<role_source> primaries;
   for (size_t i = 0; i < cfg.primary_services.size(); ++i) {
     auto p = in.primaries.find(i);
@@ -334,7 +487,17 @@ value_map compute_bank(const bank_input& in, const config& cfg,
     auxiliaries.push_back({&cfg.auxiliary_services[i],
                            a == in.auxiliaries.end() ? nullptr : a->second});
   }
-  return merge_roles(out, primaries, auxiliaries);
+  // The merge reads the whole bank: with primaries or auxiliaries every
+  // computation compares the whole output (a source of another kind may
+  // have changed too).
+  sync_output(merge_roles(bank_, primaries, auxiliaries), true);
+  return out_;
+}
+
+value_map compute_bank(const bank_input& in, const config& cfg,
+                       bank_memory& mem, std::vector<std::string>* warnings) {
+  bank_engine engine;
+  return engine.compute(in, cfg, mem, warnings);
 }
 
 } // namespace ba

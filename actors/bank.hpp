@@ -9,10 +9,12 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/actor_clock.hpp>
 
+#include "actors/bank_rules.hpp"
 #include "actors/current_limits.hpp"
 #include "actors/ir_estimate.hpp"
 #include "actors/member_index.hpp"
@@ -82,8 +84,71 @@ struct bank_input {
   bool all_members_lost = false;
 };
 
-/// Everything the bank publishes except identity paths. `warnings` receives
-/// new warnings (each once).
+/// The bank computed incrementally (issue 13). Each input signal changes a
+/// few paths of one member; recomputing every rule over every member for it
+/// made the cost per signal grow with the bank and allocate hundreds of
+/// times (bench/RESULTS.md). The engine keeps its outputs from one
+/// computation to the next and recomputes a part of the bank (the parallel
+/// measurements, each part of the extras, the limits) only when a member
+/// path that part reads changed, the members changed, or, for the limits,
+/// when a correction may move (a recovery tick is due, a member is above its
+/// own limit, the `ir` method). Each part is the same rule over the members
+/// in the same order as a full computation, so the result is exactly the
+/// full computation's: `compute_bank` is a fresh engine, and a differential
+/// test holds the two together over random update sequences.
+class bank_engine {
+ public:
+  /// The paths in `changed` were written into one member's values.
+  void touch(const value_map& changed);
+  /// Recompute everything next time (the config or DVCC changed, a member's
+  /// values were replaced wholesale).
+  void touch_all();
+  /// Everything the bank publishes except identity paths; `warnings`
+  /// receives new warnings (each once). A path that was in the output and
+  /// is no longer computed stays in it, invalid (as invalidate_vanished).
+  const value_map& compute(const bank_input& in, const config& cfg,
+                           bank_memory& mem,
+                           std::vector<std::string>* warnings);
+  /// The paths whose value the last `compute` changed (views of the
+  /// output's keys).
+  const std::vector<std::string_view>& changed() const {
+    return changed_;
+  }
+  const value_map& output() const {
+    return out_;
+  }
+
+ private:
+  bool same_members(const bank_input& in) const;
+  void rebuild_members(const bank_input& in);
+  bool limits_due(const bank_input& in, const config& cfg, bank_memory& mem,
+                  int ticks);
+  void sync_output(const value_map& from, bool full);
+
+  uint32_t dirty_ = ~uint32_t{0};
+  bool full_sync_ = true;
+  std::vector<member_view> views_;
+  std::vector<const bank_source*> sources_;
+  member_list list_;
+  std::vector<limit_member> charge_members_;
+  std::vector<limit_member> discharge_members_;
+  limit_result ccl_;
+  limit_result dcl_;
+  bool all_lost_ = false;
+  bool corrections_moved_ = false;
+  bool ccl_ever_ = false;
+  bool dcl_ever_ = false;
+  /// The bank's own paths, and what goes out (with primaries and
+  /// auxiliaries merged in).
+  value_map bank_;
+  value_map out_;
+  std::vector<std::string_view> bank_changed_;
+  std::vector<std::string_view> changed_;
+  std::string key_scratch_;
+};
+
+/// Everything the bank publishes except identity paths, computed in full
+/// (a fresh bank_engine). `warnings` receives new warnings (each once).
 value_map compute_bank(const bank_input& in, const config& cfg,
                        bank_memory& mem, std::vector<std::string>* warnings);
 

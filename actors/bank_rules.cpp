@@ -234,7 +234,10 @@ value charge_mode(const member_list& ms) {
   return value::text("Charging");
 }
 
-value_map cell_extremes(const std::vector<member_view>& ms) {
+namespace {
+
+void cell_extremes_into(const std::vector<member_view>& ms,
+                        const member_list& list, value_writer& out) {
   struct extreme {
     const char* value_path;
     const char* id_path;
@@ -250,23 +253,30 @@ value_map cell_extremes(const std::vector<member_view>& ms) {
       {"/System/MinCellTemperature", "/System/MinTemperatureCellId", less},
       {"/System/MaxCellTemperature", "/System/MaxTemperatureCellId", greater},
   };
-  auto list = to_member_list(ms);
-  value_map out;
   for (auto& e : extremes) {
     double result = 0;
     auto k = extreme_index(list, e.value_path, e.better, &result);
     if (k < 0) {
-      out[e.value_path] = value::invalid();
-      out[e.id_path] = value::invalid();
+      out.set(e.value_path, value::invalid());
+      out.set(e.id_path, value::invalid());
       continue;
     }
     auto& holder = ms[static_cast<size_t>(k)];
-    out[e.value_path] = value::real(result);
+    out.set(e.value_path, value::real(result));
     auto label = member_label(holder.service, *holder.values);
     auto id = get_text(holder.values, e.id_path);
-    out[e.id_path]
-        = value::text(id != nullptr && !blank(*id) ? label + " " + *id : label);
+    out.set(e.id_path,
+            value::text(id != nullptr && !blank(*id) ? label + " " + *id
+                                                     : std::move(label)));
   }
+}
+
+} // namespace
+
+value_map cell_extremes(const std::vector<member_view>& ms) {
+  value_map out;
+  value_writer w{out};
+  cell_extremes_into(ms, to_member_list(ms), w);
   return out;
 }
 
@@ -317,7 +327,12 @@ const std::vector<std::string>& standard_alarms() {
   return alarms;
 }
 
-value_map aggregate_alarms(const member_list& ms) {
+namespace {
+
+/// An alarm no member knows stays absent; one that every member has
+/// dropped since the last computation into `out` becomes invalid there
+/// (never silently gone, as invalidate_vanished does for the whole output).
+void aggregate_alarms_into(const member_list& ms, value_writer& out) {
   // The worst member state is the bank's state. An alarm no member knows
   // stays absent: the GUI shows a row for every valid alarm, and a row for
   // something nobody measures would claim "OK" without grounds.
@@ -328,7 +343,6 @@ value_map aggregate_alarms(const member_list& ms) {
     return result;
   }();
   auto& alarms = standard_alarms();
-  value_map out;
   for (size_t k = 0; k < alarms.size(); ++k) {
     bool present = false;
     bool any = false;
@@ -343,53 +357,142 @@ value_map aggregate_alarms(const member_list& ms) {
       }
     }
     if (present)
-      out[alarms[k]] = any ? as_integer(worst) : value::invalid();
+      out.set(alarms[k], any ? as_integer(worst) : value::invalid());
+    else if (out.out.count(alarms[k]) != 0)
+      out.set(alarms[k], value::invalid());
   }
+}
+
+const char* const history_sums[]
+    = {"/History/ChargedEnergy", "/History/DischargedEnergy",
+       "/History/TotalAhDrawn"};
+const char* const history_minima[]
+    = {"/History/MinimumVoltage", "/History/MinimumCellVoltage",
+       "/History/MinimumTemperature"};
+const char* const history_maxima[]
+    = {"/History/MaximumVoltage", "/History/MaximumCellVoltage",
+       "/History/MaximumTemperature"};
+const char* const history_means[]
+    = {"/History/ChargeCycles", "/History/FullDischarges"};
+
+void aggregate_history_into(const member_list& ms, value_writer& out) {
+  // Energy and charge drawn add up across parallel members.
+  for (auto* path : history_sums)
+    out.set(path, sum_over(ms, path));
+  // The bank has seen the lowest / highest any member has seen.
+  for (auto* path : history_minima)
+    out.set(path, min_over(ms, path));
+  for (auto* path : history_maxima)
+    out.set(path, max_over(ms, path));
+  // Cycles describe wear of the bank's charge: a big member counts more.
+  for (auto* path : history_means)
+    out.set(path, capacity_weighted_mean(ms, path));
+}
+
+const char* const flag_paths[]
+    = {"/Balancing", "/Io/AllowToBalance", "/Io/AllowToCharge",
+       "/Io/AllowToDischarge", "/Info/ChargeRequest"};
+constexpr char low_voltage_path[] = "/Info/BatteryLowVoltage";
+const char* const module_paths[]
+    = {"/System/NrOfModulesOnline", "/System/NrOfModulesOffline",
+       "/System/NrOfModulesBlockingCharge",
+       "/System/NrOfModulesBlockingDischarge"};
+
+} // namespace
+
+value_map aggregate_alarms(const member_list& ms) {
+  value_map out;
+  value_writer w{out};
+  aggregate_alarms_into(ms, w);
   return out;
 }
 
 value_map aggregate_history(const member_list& ms) {
   value_map out;
-  // Energy and charge drawn add up across parallel members.
-  for (auto* path : {"/History/ChargedEnergy", "/History/DischargedEnergy",
-                     "/History/TotalAhDrawn"})
-    out[path] = sum_over(ms, path);
-  // The bank has seen the lowest / highest any member has seen.
-  for (auto* path : {"/History/MinimumVoltage", "/History/MinimumCellVoltage",
-                     "/History/MinimumTemperature"})
-    out[path] = min_over(ms, path);
-  for (auto* path : {"/History/MaximumVoltage", "/History/MaximumCellVoltage",
-                     "/History/MaximumTemperature"})
-    out[path] = max_over(ms, path);
-  // Cycles describe wear of the bank's charge: a big member counts more.
-  for (auto* path : {"/History/ChargeCycles", "/History/FullDischarges"})
-    out[path] = capacity_weighted_mean(ms, path);
+  value_writer w{out};
+  aggregate_history_into(ms, w);
   return out;
+}
+
+void aggregate_extras_part(extras_part part, const std::vector<member_view>& ms,
+                           const member_list& list, value_writer& out,
+                           std::string* warning) {
+  switch (part) {
+    case extras_part::flags:
+      for (auto* path : flag_paths)
+        out.set(path, flag_or(list, path));
+      out.set(low_voltage_path, max_over(list, low_voltage_path));
+      break;
+    case extras_part::charge_mode:
+      out.set(charge_mode_path, charge_mode(list));
+      break;
+    case extras_part::cells:
+      cell_extremes_into(ms, list, out);
+      break;
+    case extras_part::modules:
+      for (auto* path : module_paths)
+        out.set(path, count_sum(list, path));
+      break;
+    case extras_part::cells_per_battery: {
+      std::string w;
+      out.set(cells_per_battery_path, cells_per_battery(ms, &w));
+      if (warning != nullptr)
+        *warning = std::move(w);
+      break;
+    }
+    case extras_part::alarms:
+      aggregate_alarms_into(list, out);
+      break;
+    case extras_part::history:
+      aggregate_history_into(list, out);
+      break;
+  }
+}
+
+const std::vector<std::string>& extras_inputs(extras_part part) {
+  static const auto inputs = [] {
+    std::vector<std::vector<std::string>> all(extras_parts);
+    auto& flags = all[static_cast<size_t>(extras_part::flags)];
+    flags.assign(std::begin(flag_paths), std::end(flag_paths));
+    flags.emplace_back(low_voltage_path);
+    all[static_cast<size_t>(extras_part::charge_mode)] = {charge_mode_path};
+    all[static_cast<size_t>(extras_part::cells)]
+        = {"/System/MinCellVoltage",
+           "/System/MaxCellVoltage",
+           "/System/MinCellTemperature",
+           "/System/MaxCellTemperature",
+           "/System/MinVoltageCellId",
+           "/System/MaxVoltageCellId",
+           "/System/MinTemperatureCellId",
+           "/System/MaxTemperatureCellId",
+           custom_name_path};
+    all[static_cast<size_t>(extras_part::modules)].assign(
+        std::begin(module_paths), std::end(module_paths));
+    all[static_cast<size_t>(extras_part::cells_per_battery)]
+        = {cells_per_battery_path};
+    all[static_cast<size_t>(extras_part::alarms)] = standard_alarms();
+    auto& history = all[static_cast<size_t>(extras_part::history)];
+    for (auto* group : {std::begin(history_sums), std::begin(history_minima),
+                        std::begin(history_maxima)})
+      history.insert(history.end(), group, group + 3);
+    history.insert(history.end(), std::begin(history_means),
+                   std::end(history_means));
+    history.emplace_back(installed_capacity_path);
+    return all;
+  }();
+  return inputs[static_cast<size_t>(part)];
 }
 
 value_map aggregate_bank_extras(const std::vector<member_view>& ms,
                                 std::vector<std::string>* warnings) {
   auto list = to_member_list(ms);
   value_map out;
-  for (auto* path : {"/Balancing", "/Io/AllowToBalance", "/Io/AllowToCharge",
-                     "/Io/AllowToDischarge", "/Info/ChargeRequest"})
-    out[path] = flag_or(list, path);
-  out["/Info/BatteryLowVoltage"] = max_over(list, "/Info/BatteryLowVoltage");
-  out[charge_mode_path] = charge_mode(list);
-  for (auto& [path, v] : cell_extremes(ms))
-    out[path] = v;
-  for (auto* path : {"/System/NrOfModulesOnline", "/System/NrOfModulesOffline",
-                     "/System/NrOfModulesBlockingCharge",
-                     "/System/NrOfModulesBlockingDischarge"})
-    out[path] = count_sum(list, path);
+  value_writer w{out};
   std::string warning;
-  out[cells_per_battery_path] = cells_per_battery(ms, &warning);
+  for (size_t p = 0; p < extras_parts; ++p)
+    aggregate_extras_part(static_cast<extras_part>(p), ms, list, w, &warning);
   if (!warning.empty() && warnings != nullptr)
     warnings->push_back(std::move(warning));
-  for (auto& [path, v] : aggregate_alarms(list))
-    out[path] = v;
-  for (auto& [path, v] : aggregate_history(list))
-    out[path] = v;
   return out;
 }
 

@@ -107,4 +107,28 @@ value_map aggregate_history(const member_list& ms);
 value_map aggregate_bank_extras(const std::vector<member_view>& ms,
                                 std::vector<std::string>* warnings);
 
+/// The parts of aggregate_bank_extras: the bank recomputes each one only
+/// when a member path it reads changed (bank_engine.hpp).
+enum class extras_part : uint8_t {
+  flags,
+  charge_mode,
+  cells,
+  modules,
+  cells_per_battery,
+  alarms,
+  history,
+};
+constexpr size_t extras_parts = 7;
+
+/// One part of aggregate_bank_extras into `out`; `list` is
+/// to_member_list(ms). For `cells_per_battery`, `*warning` (when not null)
+/// receives the warning text or is cleared. An alarm that was in `out` and
+/// that no member has any more becomes invalid.
+void aggregate_extras_part(extras_part part, const std::vector<member_view>& ms,
+                           const member_list& list, value_writer& out,
+                           std::string* warning);
+
+/// Every member path part `part` reads.
+const std::vector<std::string>& extras_inputs(extras_part part);
+
 } // namespace ba

@@ -261,22 +261,45 @@ value time_to_go(const member_list& ms, const value& bank_current,
   return mean_of(ms, time_to_go_path);
 }
 
+void aggregate_parallel_into(const member_list& ms,
+                             const parallel_options& opts, value_writer& out) {
+  out.set(voltage_path, mean_voltage(ms));
+  auto current = sum_current(ms);
+  out.set(current_path, current);
+  out.set(power_path, sum_power(ms));
+  out.set(temperature_path, max_temperature(ms));
+  // Order matters: /Capacity may fall back to the bank SoC, and /TimeToGo
+  // needs the bank current and remaining capacity.
+  auto bank_soc = soc(ms, opts.soc);
+  out.set(soc_path, bank_soc);
+  out.set(soh_path, soh(ms));
+  out.set(installed_capacity_path, installed_capacity(ms, opts.capacity));
+  auto remaining = remaining_capacity(ms, opts.capacity, bank_soc);
+  out.set(capacity_path, remaining);
+  out.set(consumed_amphours_path, consumed_amphours(ms));
+  out.set(time_to_go_path, time_to_go(ms, current, remaining));
+}
+
 value_map aggregate_parallel(const member_list& ms,
                              const parallel_options& opts) {
   value_map out;
-  out[voltage_path] = mean_voltage(ms);
-  out[current_path] = sum_current(ms);
-  out[power_path] = sum_power(ms);
-  out[temperature_path] = max_temperature(ms);
-  // Order matters: /Capacity may fall back to the bank SoC, and /TimeToGo
-  // needs the bank current and remaining capacity.
-  out[soc_path] = soc(ms, opts.soc);
-  out[soh_path] = soh(ms);
-  out[installed_capacity_path] = installed_capacity(ms, opts.capacity);
-  out[capacity_path] = remaining_capacity(ms, opts.capacity, out[soc_path]);
-  out[consumed_amphours_path] = consumed_amphours(ms);
-  out[time_to_go_path] = time_to_go(ms, out[current_path], out[capacity_path]);
+  value_writer w{out};
+  aggregate_parallel_into(ms, opts, w);
   return out;
+}
+
+const std::vector<std::string>& parallel_inputs() {
+  static const std::vector<std::string> paths{voltage_path,
+                                              current_path,
+                                              power_path,
+                                              temperature_path,
+                                              soc_path,
+                                              soh_path,
+                                              installed_capacity_path,
+                                              capacity_path,
+                                              consumed_amphours_path,
+                                              time_to_go_path};
+  return paths;
 }
 
 } // namespace ba

@@ -5,6 +5,7 @@
 // publish. A member value that is invalid, text, NaN or infinite is skipped;
 // a path whose inputs are all skipped is invalid, never 0.
 
+#include <string>
 #include <vector>
 
 #include <caf/optional.hpp>
@@ -57,5 +58,14 @@ value time_to_go(const member_list& ms, const value& bank_current,
 /// All of the above, keyed by path. The first slice of the main bank.
 value_map aggregate_parallel(const member_list& ms,
                              const parallel_options& opts);
+
+/// The same, written into `out` (the bank keeps its outputs between
+/// updates, see bank_engine.hpp).
+void aggregate_parallel_into(const member_list& ms,
+                             const parallel_options& opts, value_writer& out);
+
+/// Every member path the rules above read: a member update that changes
+/// none of them leaves their results as they are.
+const std::vector<std::string>& parallel_inputs();
 
 } // namespace ba

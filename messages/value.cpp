@@ -67,4 +67,28 @@ std::string to_string(const value& x) {
   }
 }
 
+bool put(value_map& m, std::string_view path, value v) {
+  auto i = m.find(path);
+  if (i == m.end()) {
+    m.emplace(std::string{path}, std::move(v));
+    return true;
+  }
+  if (i->second == v)
+    return false;
+  i->second = std::move(v);
+  return true;
+}
+
+void value_writer::set(std::string_view path, value v) {
+  auto i = out.find(path);
+  if (i == out.end())
+    i = out.emplace(std::string{path}, std::move(v)).first;
+  else if (i->second == v)
+    return;
+  else
+    i->second = std::move(v);
+  if (changed != nullptr)
+    changed->push_back(i->first);
+}
+
 } // namespace ba

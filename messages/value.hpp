@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
@@ -93,5 +94,20 @@ struct path_less {
 /// Path -> value. Ordered (by `path_less`), so that output and tests are
 /// deterministic.
 using value_map = std::map<std::string, value, path_less>;
+
+/// Sets `path` in `m` to `v` and says whether that changed `m` (a new path
+/// is a change). An existing path is found without building a key string:
+/// the bank writes its outputs this way on every update (issue 13).
+bool put(value_map& m, std::string_view path, value v);
+
+/// Writes a bank's outputs into a map that lives from one computation to
+/// the next, and notes the paths whose value changed (views of the map's own
+/// keys, valid while the path stays in it): the publisher is sent only
+/// those, and nothing is built for a path that is already there.
+struct value_writer {
+  value_map& out;
+  std::vector<std::string_view>* changed = nullptr;
+  void set(std::string_view path, value v);
+};
 
 } // namespace ba
