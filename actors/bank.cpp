@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cmath>
 
-#include <nlohmann/json.hpp>
-
 #include "actors/bank_rules.hpp"
 #include "actors/cvl.hpp"
+#include "actors/json_text.hpp"
 #include "actors/parallel_rules.hpp"
 #include "actors/role_merge.hpp"
 #include "messages/path_table.hpp"
@@ -135,11 +134,16 @@ void diagnostics_key(const limit_result& ccl, const value& ccl_out,
 void build_diagnostics(const limit_result& ccl, const value& ccl_out,
                        const limit_result& dcl, const bank_input& in,
                        bank_memory& mem) {
-  auto names = nlohmann::json::array();
-  auto rs = nlohmann::json::array();
-  auto emfs = nlohmann::json::array();
+  std::string names = "[";
+  std::string rs = "[";
+  std::string emfs = "[";
   for (auto& [service, src] : in.members) {
-    names.push_back(service);
+    if (names.size() > 1) {
+      names += ',';
+      rs += ',';
+      emfs += ',';
+    }
+    append_json_string(names, service);
     auto est = mem.ir.find(service);
     auto r = est == mem.ir.end() ? caf::none : est->second.resistance();
     auto v = src->values.find("/Dc/0/Voltage");
@@ -147,19 +151,23 @@ void build_diagnostics(const limit_result& ccl, const value& ccl_out,
     auto vv = v == src->values.end() ? caf::none : v->second.num();
     auto ii = i == src->values.end() ? caf::none : i->second.num();
     if (r) {
-      rs.push_back(std::round(*r * 1e5) / 1e5);
+      append_json_number(rs, std::round(*r * 1e5) / 1e5);
       if (vv && ii)
-        emfs.push_back(std::round(emf_of(*vv, *ii, *r) * 1000) / 1000);
+        append_json_number(emfs,
+                           std::round(emf_of(*vv, *ii, *r) * 1000) / 1000);
       else
-        emfs.push_back(nullptr);
+        emfs += "null";
     } else {
-      rs.push_back(nullptr);
-      emfs.push_back(nullptr);
+      rs += "null";
+      emfs += "null";
     }
   }
-  mem.batteries = value::text(names.dump());
-  mem.resistances = value::text(rs.dump());
-  mem.emfs = value::text(emfs.dump());
+  names += ']';
+  rs += ']';
+  emfs += ']';
+  mem.batteries = value::text(std::move(names));
+  mem.resistances = value::text(std::move(rs));
+  mem.emfs = value::text(std::move(emfs));
   mem.explanation
       = value::text(explain_limits(ccl, ccl_out, dcl, dcl.limit, in));
 }
@@ -169,26 +177,25 @@ void build_diagnostics(const limit_result& ccl, const value& ccl_out,
 std::string explain_limits(const limit_result& ccl, const value& ccl_out,
                            const limit_result& dcl, const value& dcl_out,
                            const bank_input& in) {
-  auto one = [&](const limit_result& r, const value& out) {
-    nlohmann::json j;
-    j["limit"] = out.num() ? nlohmann::json(*out.num()) : nlohmann::json();
-    j["method"] = method_name(r.method_used);
-    auto members = nlohmann::json::array();
+  // Keys in alphabetical order, as a JSON document built with nlohmann (a
+  // std::map per object) printed them before: clients see the same text.
+  std::string doc;
+  auto number_or_null = [&](const value& v) {
+    if (auto x = v.num())
+      append_json_number(doc, *x);
+    else
+      doc += "null";
+  };
+  auto one = [&](const char* key, const limit_result& r, const value& out) {
+    doc += '"';
+    doc += key;
+    doc += "\":{\"limit\":";
+    number_or_null(out);
+    doc += ",\"members\":[";
+    bool first = true;
     for (auto& m : r.members) {
-      nlohmann::json e;
-      e["service"] = m.service;
-      e["state"] = "online";
-      e["contributes"] = m.contributes;
-      e["limiting"] = m.limiting;
-      e["ownLimit"] = m.own_limit.num() ? nlohmann::json(*m.own_limit.num())
-                                        : nlohmann::json();
-      // Rounded so that the explanation does not change with every
-      // floating-point wobble.
-      e["ratio"] = std::round(m.ratio * 1000) / 1000;
-      e["correction"] = std::round(m.correction * 1000) / 1000;
-      e["estimate"] = std::round(m.estimate * 10) / 10;
-      if (!m.reason.empty())
-        e["reason"] = m.reason;
+      doc += first ? "{" : ",{";
+      first = false;
       // Seconds since its last update, reported from 5 s on: a member that
       // speaks every second keeps the explanation (and the signal that
       // carries it) unchanged.
@@ -197,17 +204,42 @@ std::string explain_limits(const limit_result& ccl, const value& ccl_out,
         auto age = std::chrono::duration_cast<std::chrono::seconds>(
                        in.now - src->second->last_update)
                        .count();
-        e["age"] = age >= 5 ? age : 0;
+        doc += "\"age\":";
+        append_json_integer(doc, age >= 5 ? age : 0);
+        doc += ',';
       }
-      members.push_back(std::move(e));
+      doc += "\"contributes\":";
+      doc += m.contributes ? "true" : "false";
+      // Rounded so that the explanation does not change with every
+      // floating-point wobble.
+      doc += ",\"correction\":";
+      append_json_number(doc, std::round(m.correction * 1000) / 1000);
+      doc += ",\"estimate\":";
+      append_json_number(doc, std::round(m.estimate * 10) / 10);
+      doc += ",\"limiting\":";
+      doc += m.limiting ? "true" : "false";
+      doc += ",\"ownLimit\":";
+      number_or_null(m.own_limit);
+      doc += ",\"ratio\":";
+      append_json_number(doc, std::round(m.ratio * 1000) / 1000);
+      if (!m.reason.empty()) {
+        doc += ",\"reason\":";
+        append_json_string(doc, m.reason);
+      }
+      doc += ",\"service\":";
+      append_json_string(doc, m.service);
+      doc += ",\"state\":\"online\"}";
     }
-    j["members"] = std::move(members);
-    return j;
+    doc += "],\"method\":\"";
+    doc += method_name(r.method_used);
+    doc += "\"}";
   };
-  nlohmann::json doc;
-  doc["ccl"] = one(ccl, ccl_out);
-  doc["dcl"] = one(dcl, dcl_out);
-  return doc.dump();
+  doc += '{';
+  one("ccl", ccl, ccl_out);
+  doc += ',';
+  one("dcl", dcl, dcl_out);
+  doc += '}';
+  return doc;
 }
 
 namespace {

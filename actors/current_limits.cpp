@@ -45,32 +45,33 @@ struct candidate {
   double correction;
 };
 
-/// Ratios for `set` by method `m`, or an empty vector when some member lacks
-/// what `m` needs or a ratio would not be finite (then the whole set falls
-/// back to the next method).
-std::vector<double> ratios(const std::vector<limit_member>& ms,
-                           const std::vector<candidate>& set, ratio_method m) {
-  std::vector<double> out;
+/// Ratios for `set` by method `m` into `out`; false (and `out` of no use)
+/// when some member lacks what `m` needs or a ratio would not be finite
+/// (then the whole set falls back to the next method). `out` is the
+/// caller's, kept between calls: the limits run on every update.
+bool ratios(const std::vector<limit_member>& ms,
+            const std::vector<candidate>& set, ratio_method m,
+            std::vector<double>& out) {
+  out.clear();
   auto n = static_cast<double>(set.size());
   switch (m) {
     case ratio_method::count:
       // Identical batteries share the current equally.
       out.assign(set.size(), n);
-      return out;
+      return true;
     case ratio_method::capacity: {
       // Current splits roughly in proportion to capacity (same chemistry,
       // same C-rate): member current = bank current x C_b / sum C.
-      std::vector<double> cs;
       double sum = 0;
       for (auto& c : set) {
         auto cap = get(ms[c.index], installed_capacity_key);
         if (!cap || *cap <= 0)
-          return {};
-        cs.push_back(*cap);
+          return false;
+        out.push_back(*cap);
         sum += *cap;
       }
-      for (auto c : cs)
-        out.push_back(sum / c);
+      for (auto& c : out)
+        c = sum / c;
       break;
     }
     case ratio_method::ir: {
@@ -80,7 +81,7 @@ std::vector<double> ratios(const std::vector<limit_member>& ms,
       for (auto& c : set) {
         auto& r = ms[c.index].resistance;
         if (!r || !std::isfinite(*r) || *r <= 0)
-          return {};
+          return false;
         conductance += 1.0 / *r;
       }
       for (auto& c : set)
@@ -92,20 +93,25 @@ std::vector<double> ratios(const std::vector<limit_member>& ms,
   // else is overflow or underflow from absurd inputs.
   for (auto r : out)
     if (!std::isfinite(r) || r < 1.0 - 1e-9)
-      return {};
-  return out;
+      return false;
+  return true;
 }
 
 /// The fallback chain from `wanted`: ir -> capacity -> count.
-std::vector<ratio_method> chain(ratio_method wanted) {
+const std::vector<ratio_method>& chain(ratio_method wanted) {
+  static const std::vector<ratio_method> from_ir{
+      ratio_method::ir, ratio_method::capacity, ratio_method::count};
+  static const std::vector<ratio_method> from_capacity{ratio_method::capacity,
+                                                       ratio_method::count};
+  static const std::vector<ratio_method> from_count{ratio_method::count};
   switch (wanted) {
     case ratio_method::ir:
-      return {ratio_method::ir, ratio_method::capacity, ratio_method::count};
+      return from_ir;
     case ratio_method::capacity:
-      return {ratio_method::capacity, ratio_method::count};
+      return from_capacity;
     case ratio_method::count:
     default:
-      return {ratio_method::count};
+      return from_count;
   }
 }
 
@@ -125,19 +131,39 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
                                    bool any_limit_ever_published,
                                    bool all_members_lost) {
   limit_result res;
+  compute_current_limit(ms, kind, wanted, any_limit_ever_published,
+                        all_members_lost, res);
+  return res;
+}
+
+void compute_current_limit(const std::vector<limit_member>& ms, limit_kind kind,
+                           ratio_method wanted, bool any_limit_ever_published,
+                           bool all_members_lost, limit_result& res) {
+  // Scratch kept between calls (the limits run on every update; one
+  // thread per bank actor at a time, hence thread_local).
+  thread_local std::vector<candidate> set;
+  thread_local std::vector<double> rs;
+  set.clear();
   res.method_used = wanted;
-  std::vector<candidate> set;
+  // Rows are overwritten in place: their strings keep their buffers.
+  res.members.resize(ms.size());
   bool any_limit_now = false;
   const char* gate_reason
       = kind == limit_kind::charge ? "AllowToCharge 0" : "AllowToDischarge 0";
   // Step 1: the contributing set.
   for (size_t i = 0; i < ms.size(); ++i) {
     auto& m = ms[i];
-    member_limit_info row;
+    auto& row = res.members[i];
     row.service = m.service;
+    row.contributes = false;
+    row.limiting = false;
+    row.own_limit = value::invalid();
+    row.ratio = 0;
+    row.correction = 1.0;
+    row.estimate = 0;
+    row.reason.clear();
     if (m.values == nullptr) {
       row.reason = "no values";
-      res.members.push_back(std::move(row));
       continue;
     }
     auto li = m.values->find(limit_path(kind));
@@ -162,7 +188,6 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
       row.correction = clamp_correction(m.correction);
       set.push_back({i, *limit, row.correction});
     }
-    res.members.push_back(std::move(row));
   }
 
   if (set.empty()) {
@@ -174,22 +199,21 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
     if (all_members_lost)
       ever = any_limit_ever_published;
     res.limit = ever ? value::real(0.0) : value::invalid();
-    return res;
+    return;
   }
 
   // Step 2: one method for the whole set.
-  std::vector<double> rs;
-  for (auto m : chain(wanted)) {
-    rs = ratios(ms, set, m);
-    if (!rs.empty()) {
+  bool found = false;
+  for (auto m : chain(wanted))
+    if (ratios(ms, set, m, rs)) {
       res.method_used = m;
+      found = true;
       break;
     }
-  }
   // `count` always yields ratios; this only guards against a future edit.
-  if (rs.size() != set.size()) {
+  if (!found || rs.size() != set.size()) {
     res.limit = value::invalid();
-    return res;
+    return;
   }
 
   // Step 3: the smallest estimate wins.
@@ -206,7 +230,6 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
   }
   res.members[best_row].limiting = std::isfinite(best);
   res.limit = publishable(best);
-  return res;
 }
 
 value apply_ccl_mode(const value& battery_ccl, ccl_mode mode, bool dvcc_on,

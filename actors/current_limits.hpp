@@ -111,6 +111,13 @@ limit_result compute_current_limit(const std::vector<limit_member>& ms,
                                    bool any_limit_ever_published,
                                    bool all_members_lost);
 
+/// The same into `res`, whose rows are overwritten in place (the bank
+/// computes its limits on most updates; this allocates nothing once the
+/// rows exist).
+void compute_current_limit(const std::vector<limit_member>& ms, limit_kind kind,
+                           ratio_method wanted, bool any_limit_ever_published,
+                           bool all_members_lost, limit_result& res);
+
 /// Step 4 (`cclMode`, CCL only). `dvcc_max_charge_current` is the setting
 /// `/Settings/SystemSetup/MaxChargeCurrent`: -1 (or any negative or
 /// non-finite number) means none; it only applies while `dvcc_on`.

@@ -86,7 +86,7 @@ CAF_TEST(config capacity and socMethod reach the rules) {
   CAF_CHECK_EQUAL(out["/Soc"], value::real(50));
 }
 
-CAF_TEST(diagnostics follow decisions at once and readings once a second) {
+CAF_TEST(diagnostics follow decisions at once and readings every 5 s) {
   // Two members with charge limits: a (100 Ah, 50 A) limits the bank, b
   // (100 Ah, 80 A) does not.
   std::map<std::string, bank_source> sources;
@@ -106,9 +106,10 @@ CAF_TEST(diagnostics follow decisions at once and readings once a second) {
   };
   auto first = explanation();
   CAF_CHECK_NOT_EQUAL(first.find("\"ownLimit\":80.0"), std::string::npos);
-  // A reading that changes no decision: the text stays for up to a second.
+  // A reading that changes no decision: the text stays for up to 5 s.
+  CAF_CHECK_EQUAL(diagnostics_refresh, std::chrono::seconds(5));
   b.values["/Info/MaxChargeCurrent"] = value::real(90);
-  in.now += std::chrono::milliseconds(999);
+  in.now += std::chrono::milliseconds(4999);
   CAF_CHECK_EQUAL(explanation(), first);
   in.now += std::chrono::milliseconds(1);
   auto second = explanation();
