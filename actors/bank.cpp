@@ -79,7 +79,12 @@ bool update_corrections(
     auto& m = res.members[n];
     if (!m.contributes)
       continue;
-    auto& k = ks.emplace(m.service, 1.0).first->second;
+    // find first: emplace builds a node (a heap allocation) even when the
+    // member already has its factor.
+    auto ki = ks.find(m.service);
+    if (ki == ks.end())
+      ki = ks.emplace(m.service, 1.0).first;
+    auto& k = ki->second;
     auto limit = m.own_limit.num();
     if (!limit)
       continue;
@@ -116,7 +121,11 @@ void diagnostics_key(const limit_result& ccl, const value& ccl_out,
     key += '\n';
   }
   auto one = [&](const limit_result& r, const value& out) {
-    key += to_string(out);
+    // The value's bytes, not its text: formatting a double cost more than
+    // the rest of the key.
+    key += static_cast<char>(out.kind);
+    key.append(reinterpret_cast<const char*>(&out.number), sizeof(double));
+    key += out.str;
     key += method_name(r.method_used);
     for (auto& m : r.members) {
       key += m.contributes ? 'c' : '-';
@@ -452,10 +461,12 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
     };
     fill(charge_members_, mem.k_charge);
     fill(discharge_members_, mem.k_discharge);
-    ccl_ = compute_current_limit(charge_members_, limit_kind::charge, cfg.ratio,
-                                 mem.ccl_ever, in.all_members_lost);
-    dcl_ = compute_current_limit(discharge_members_, limit_kind::discharge,
-                                 cfg.ratio, mem.dcl_ever, in.all_members_lost);
+    // Into the rows of the last computation: their strings keep their
+    // buffers.
+    compute_current_limit(charge_members_, limit_kind::charge, cfg.ratio,
+                          mem.ccl_ever, in.all_members_lost, ccl_);
+    compute_current_limit(discharge_members_, limit_kind::discharge, cfg.ratio,
+                          mem.dcl_ever, in.all_members_lost, dcl_);
     // A factor that moved changes the limit of the next computation.
     corrections_moved_
         = update_corrections(limit_kind::charge, ccl_, charge_members_,
@@ -494,11 +505,17 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
     mem.diagnostics_key.swap(key_scratch_);
     mem.diagnostics_at = in.now;
     mem.diagnostics_built = true;
+    diagnostics_pending_ = true;
   }
-  w.set("/System/Batteries", mem.batteries);
-  w.set("/System/InternalResistances", mem.resistances);
-  w.set("/System/EMFs", mem.emfs);
-  w.set("/System/LimitExplanation", mem.explanation);
+  // Only when rebuilt (or new to this engine): comparing texts of a few KB
+  // per update cost more than the rules.
+  if (diagnostics_pending_) {
+    diagnostics_pending_ = false;
+    w.set("/System/Batteries", mem.batteries);
+    w.set("/System/InternalResistances", mem.resistances);
+    w.set("/System/EMFs", mem.emfs);
+    w.set("/System/LimitExplanation", mem.explanation);
+  }
 
   // Primary and auxiliary sources (product.md 2.2), after everything else.
   bool full = full_sync_;

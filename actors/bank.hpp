@@ -138,6 +138,9 @@ class bank_engine {
   limit_result dcl_;
   bool all_lost_ = false;
   bool corrections_moved_ = false;
+  /// The diagnostics texts are to be copied into the output (rebuilt, or
+  /// this engine has not published them yet).
+  bool diagnostics_pending_ = true;
   bool ccl_ever_ = false;
   bool dcl_ever_ = false;
   /// The bank's own paths, and what goes out (with primaries and

@@ -119,8 +119,7 @@ std::string member_label(const std::string& service, const value_map& values) {
 
 // -- generic reductions -------------------------------------------------------
 
-value flag_or(const member_list& ms, const std::string& path) {
-  const path_key key{path};
+value flag_or(const member_list& ms, const path_key& key) {
   // One member allowing something (charging, balancing) is enough for the
   // bank to allow it: the limits (section 2.3) take the members that refuse
   // out of the share instead of blocking the whole bank.
@@ -134,22 +133,19 @@ value flag_or(const member_list& ms, const std::string& path) {
   return any ? value::integer(0) : value::invalid();
 }
 
-value min_over(const member_list& ms, const std::string& path) {
+value min_over(const member_list& ms, const path_key& key) {
   double result = 0;
-  return extreme_index(ms, path_key{path}, less, &result) >= 0
-             ? value::real(result)
-             : value::invalid();
+  return extreme_index(ms, key, less, &result) >= 0 ? value::real(result)
+                                                    : value::invalid();
 }
 
-value max_over(const member_list& ms, const std::string& path) {
+value max_over(const member_list& ms, const path_key& key) {
   double result = 0;
-  return extreme_index(ms, path_key{path}, greater, &result) >= 0
-             ? value::real(result)
-             : value::invalid();
+  return extreme_index(ms, key, greater, &result) >= 0 ? value::real(result)
+                                                       : value::invalid();
 }
 
-value sum_over(const member_list& ms, const std::string& path) {
-  const path_key key{path};
+value sum_over(const member_list& ms, const path_key& key) {
   double sum = 0;
   bool any = false;
   for (auto m : ms)
@@ -160,13 +156,12 @@ value sum_over(const member_list& ms, const std::string& path) {
   return any ? value::real(sum) : value::invalid();
 }
 
-value count_sum(const member_list& ms, const std::string& path) {
-  auto s = sum_over(ms, path);
+value count_sum(const member_list& ms, const path_key& key) {
+  auto s = sum_over(ms, key);
   return s.valid() ? as_integer(s.number) : s;
 }
 
-value capacity_weighted_mean(const member_list& ms, const std::string& path) {
-  const path_key key{path};
+value capacity_weighted_mean(const member_list& ms, const path_key& key) {
   // Same reasoning as /Soc in parallel_rules.cpp (whose helper is private
   // there): a big member's history counts more than a small one's, and when
   // a weight is unknown a plain mean beats dropping that member.
@@ -239,7 +234,7 @@ namespace {
 void cell_extremes_into(const std::vector<member_view>& ms,
                         const member_list& list, value_writer& out) {
   struct extreme {
-    const char* value_path;
+    path_key value_key;
     const char* id_path;
     bool (*better)(double, double);
   };
@@ -255,14 +250,14 @@ void cell_extremes_into(const std::vector<member_view>& ms,
   };
   for (auto& e : extremes) {
     double result = 0;
-    auto k = extreme_index(list, e.value_path, e.better, &result);
+    auto k = extreme_index(list, e.value_key, e.better, &result);
     if (k < 0) {
-      out.set(e.value_path, value::invalid());
+      out.set(e.value_key.path, value::invalid());
       out.set(e.id_path, value::invalid());
       continue;
     }
     auto& holder = ms[static_cast<size_t>(k)];
-    out.set(e.value_path, value::real(result));
+    out.set(e.value_key.path, value::real(result));
     auto label = member_label(holder.service, *holder.values);
     auto id = get_text(holder.values, e.id_path);
     out.set(e.id_path,
@@ -375,18 +370,28 @@ const char* const history_maxima[]
 const char* const history_means[]
     = {"/History/ChargeCycles", "/History/FullDischarges"};
 
+/// The keys of a list of paths, looked up once.
+template <size_t N>
+std::vector<path_key> keys_of(const char* const (&paths)[N]) {
+  return {std::begin(paths), std::end(paths)};
+}
+
 void aggregate_history_into(const member_list& ms, value_writer& out) {
+  static const auto sums = keys_of(history_sums);
+  static const auto minima = keys_of(history_minima);
+  static const auto maxima = keys_of(history_maxima);
+  static const auto means = keys_of(history_means);
   // Energy and charge drawn add up across parallel members.
-  for (auto* path : history_sums)
-    out.set(path, sum_over(ms, path));
+  for (auto& key : sums)
+    out.set(key.path, sum_over(ms, key));
   // The bank has seen the lowest / highest any member has seen.
-  for (auto* path : history_minima)
-    out.set(path, min_over(ms, path));
-  for (auto* path : history_maxima)
-    out.set(path, max_over(ms, path));
+  for (auto& key : minima)
+    out.set(key.path, min_over(ms, key));
+  for (auto& key : maxima)
+    out.set(key.path, max_over(ms, key));
   // Cycles describe wear of the bank's charge: a big member counts more.
-  for (auto* path : history_means)
-    out.set(path, capacity_weighted_mean(ms, path));
+  for (auto& key : means)
+    out.set(key.path, capacity_weighted_mean(ms, key));
 }
 
 const char* const flag_paths[]
@@ -418,21 +423,26 @@ void aggregate_extras_part(extras_part part, const std::vector<member_view>& ms,
                            const member_list& list, value_writer& out,
                            std::string* warning) {
   switch (part) {
-    case extras_part::flags:
-      for (auto* path : flag_paths)
-        out.set(path, flag_or(list, path));
-      out.set(low_voltage_path, max_over(list, low_voltage_path));
+    case extras_part::flags: {
+      static const auto flags = keys_of(flag_paths);
+      static const path_key low_voltage{low_voltage_path};
+      for (auto& key : flags)
+        out.set(key.path, flag_or(list, key));
+      out.set(low_voltage.path, max_over(list, low_voltage));
       break;
+    }
     case extras_part::charge_mode:
       out.set(charge_mode_path, charge_mode(list));
       break;
     case extras_part::cells:
       cell_extremes_into(ms, list, out);
       break;
-    case extras_part::modules:
-      for (auto* path : module_paths)
-        out.set(path, count_sum(list, path));
+    case extras_part::modules: {
+      static const auto modules = keys_of(module_paths);
+      for (auto& key : modules)
+        out.set(key.path, count_sum(list, key));
       break;
+    }
     case extras_part::cells_per_battery: {
       std::string w;
       out.set(cells_per_battery_path, cells_per_battery(ms, &w));

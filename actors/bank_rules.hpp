@@ -38,25 +38,28 @@ member_list to_member_list(const std::vector<member_view>& ms);
 std::string member_label(const std::string& service, const value_map& values);
 
 // -- generic reductions -------------------------------------------------------
+//
+// Each takes a path_key: a hot caller builds it once (a path's row is a
+// hash look-up), a test may pass the plain path.
 
 /// OR of a 0/1 flag: integer 1 if any valid member value is not 0, 0 if all
 /// valid ones are 0, invalid if none is valid.
-value flag_or(const member_list& ms, const std::string& path);
+value flag_or(const member_list& ms, const path_key& key);
 
 /// Smallest / largest valid member value (real).
-value min_over(const member_list& ms, const std::string& path);
-value max_over(const member_list& ms, const std::string& path);
+value min_over(const member_list& ms, const path_key& key);
+value max_over(const member_list& ms, const path_key& key);
 
 /// Sum of valid member values (real).
-value sum_over(const member_list& ms, const std::string& path);
+value sum_over(const member_list& ms, const path_key& key);
 
 /// Sum of valid member values as an integer (counts such as modules online).
-value count_sum(const member_list& ms, const std::string& path);
+value count_sum(const member_list& ms, const path_key& key);
 
 /// `sum(x * C) / sum(C)` with C = /InstalledCapacity over the members that
 /// publish `path`; the plain mean when any of them lacks a usable capacity
 /// (the /Soc rule of parallel_rules, applied to any path).
-value capacity_weighted_mean(const member_list& ms, const std::string& path);
+value capacity_weighted_mean(const member_list& ms, const path_key& key);
 
 // -- rows of section 2.1 ------------------------------------------------------
 

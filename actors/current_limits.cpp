@@ -166,11 +166,18 @@ void compute_current_limit(const std::vector<limit_member>& ms, limit_kind kind,
       row.reason = "no values";
       continue;
     }
-    auto li = m.values->find(limit_path(kind));
-    if (li != m.values->end())
-      row.own_limit = li->second;
     auto limit = get(m, kind == limit_kind::charge ? charge_limit_key
                                                    : discharge_limit_key);
+    if (m.index != nullptr) {
+      // Only the number of an own limit is ever read (value::num()): with
+      // the index at hand, no look-up in the member's map.
+      if (limit)
+        row.own_limit = value::real(*limit);
+    } else {
+      auto li = m.values->find(limit_path(kind));
+      if (li != m.values->end())
+        row.own_limit = li->second;
+    }
     if (limit && *limit >= 0)
       any_limit_now = true;
     // Only an explicit 0 blocks: many BMSes never publish the gate at all,

@@ -55,7 +55,10 @@ value compute_cvl(const member_list& members, cvl_mode mode,
     double cvl;
     charge_state state;
   };
-  std::vector<entry> es;
+  // Kept between calls: the CVL is worked out on every update (one thread
+  // per bank actor at a time).
+  thread_local std::vector<entry> es;
+  es.clear();
   bool some_charging = false;
   for (auto m : members)
     if (auto v = member_cvl(m)) {

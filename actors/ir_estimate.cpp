@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace ba {
 
@@ -27,6 +28,7 @@ ir_estimator::ir_estimator(ir_options opts) {
       = usable_or(opts.max_percentage_error, defaults.max_percentage_error);
   opts_.min_voltage_change
       = usable_or(opts.min_voltage_change, defaults.min_voltage_change);
+  pairs_.reserve(max_pairs + 1);
 }
 
 void ir_estimator::add(double voltage, double current) {
@@ -39,8 +41,10 @@ void ir_estimator::add(double voltage, double current) {
              < opts_.min_voltage_change - voltage_slack)
     return;
   pairs_.emplace_back(voltage, current);
-  while (pairs_.size() > max_pairs)
-    pairs_.pop_front();
+  if (pairs_.size() > max_pairs)
+    pairs_.erase(pairs_.begin(),
+                 pairs_.begin()
+                     + static_cast<std::ptrdiff_t>(pairs_.size() - max_pairs));
 }
 
 bool ir_estimator::accepted_fit(double& r_out, double& emf_out) const {

@@ -10,8 +10,8 @@
 // charging current raises the terminal voltage above the EMF, so R > 0.
 
 #include <cstddef>
-#include <deque>
 #include <utility>
+#include <vector>
 
 #include <caf/optional.hpp>
 
@@ -62,7 +62,10 @@ class ir_estimator {
 
   ir_options opts_;
   /// (V, I), oldest first.
-  std::deque<std::pair<double, double>> pairs_;
+  /// Oldest first. A vector with room for one more than kept, shifted on
+  /// overflow: a deque allocated a new block every 32 pairs, and the
+  /// estimates are fed on every update (issue 13: no allocation per update).
+  std::vector<std::pair<double, double>> pairs_;
 };
 
 /// EMF = V - I x R (product.md 2.5, "fix: sign"): a charging current (I > 0)

@@ -79,14 +79,14 @@ bool put(value_map& m, std::string_view path, value v) {
   return true;
 }
 
-void value_writer::set(std::string_view path, value v) {
+void value_writer::set(std::string_view path, const value& v) {
   auto i = out.find(path);
   if (i == out.end())
-    i = out.emplace(std::string{path}, std::move(v)).first;
+    i = out.emplace(std::string{path}, v).first;
   else if (i->second == v)
     return;
   else
-    i->second = std::move(v);
+    i->second = v;
   if (changed != nullptr)
     changed->push_back(i->first);
 }

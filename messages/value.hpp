@@ -107,7 +107,8 @@ bool put(value_map& m, std::string_view path, value v);
 struct value_writer {
   value_map& out;
   std::vector<std::string_view>* changed = nullptr;
-  void set(std::string_view path, value v);
+  /// Copies `v` only when it differs from what the map holds.
+  void set(std::string_view path, const value& v);
 };
 
 } // namespace ba
