@@ -305,11 +305,18 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
   };
   // Work per input signal must not grow with the bank: a burst of updates
   // is computed once, when the mailbox has drained (a message to self
-  // queues behind everything already there).
+  // queues behind everything already there). With nothing else waiting the
+  // bank is computed at once, without that message (one hand-off fewer per
+  // input; issue 13). Every handler calls this after its last change of
+  // state.
   auto recompute = [=] {
     auto& st = self->state;
     if (st.dirty)
       return;
+    if (self->mailbox().empty()) {
+      compute_now();
+      return;
+    }
     st.dirty = true;
     self->send(self, recompute_atom::value);
   };
