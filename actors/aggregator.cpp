@@ -151,6 +151,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     auto& in = st.input;
     if (st.inputs_dirty) {
       st.inputs_dirty = false;
+      ++st.input_rebuilds;
       in.members.clear();
       in.primaries.clear();
       in.auxiliaries.clear();
@@ -362,9 +363,10 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         bool fresh = st.classes.count(u.service) == 0;
         bool renamed = custom_name_of(t.src.values) != old_name;
         bool moved = (fresh || renamed) && classify_source(u.service);
-        if (moved)
+        if (moved) {
           st.membership_changed = true;
-        inputs_changed();
+          inputs_changed();
+        }
         if (auto vb = virtual_of(u.service)) {
           if (!moved)
             self->send(vb, u);

@@ -45,6 +45,8 @@ struct aggregator_state {
   bank_input input;
   std::set<std::string> counting;
   bool inputs_dirty = true;
+  /// How often the input was rebuilt (a value update must not).
+  uint64_t input_rebuilds = 0;
   /// The roster paths (apply_roster), rebuilt when the roster, the counting
   /// set, the start-up wait or the members' own /Alarms/BmsCable changed.
   value_map roster_out;

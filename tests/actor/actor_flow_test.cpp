@@ -187,9 +187,13 @@ CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   value_map delta{{"/Dc/0/Current", value::real(-5.04)}};
   inject((source_values),
          from(self).to(src).with(source_values{bat_a, delta, false}));
+  auto rebuilds = agg_state().input_rebuilds;
   expect((member_update),
          from(src).to(aggregator).with(member_update{bat_a, delta, false}));
   expect_publish();
+  // A value update leaves who counts as it is: the bank's input and the
+  // roster paths are not rebuilt for it (issue 13).
+  CAF_CHECK_EQUAL(agg_state().input_rebuilds, rebuilds);
   // Due, and nothing else in the publisher's mailbox: sent at once, no
   // flush message to itself (issue 13).
   disallow((flush_atom), from(publisher).to(publisher));
