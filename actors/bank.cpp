@@ -74,17 +74,14 @@ bool update_corrections(
     measured.clear();
     last_set = contributing_set(res);
   }
-  // res.members[n] is the result row of lm[n].
+  // res.members[n] is the result row of lm[n]. A member's factor is looked
+  // up only when it is measured or recovers: with hundreds of updates per
+  // second and no over-current, the look-ups by name were most of the cost
+  // of the limits at 64 packs (a member without an entry has k = 1).
   for (size_t n = 0; n < res.members.size() && n < lm.size(); ++n) {
     auto& m = res.members[n];
     if (!m.contributes)
       continue;
-    // find first: emplace builds a node (a heap allocation) even when the
-    // member already has its factor.
-    auto ki = ks.find(m.service);
-    if (ki == ks.end())
-      ki = ks.emplace(m.service, 1.0).first;
-    auto& k = ki->second;
     auto limit = m.own_limit.num();
     if (!limit)
       continue;
@@ -95,16 +92,22 @@ bool update_corrections(
     if (towards > *limit) {
       auto last = measured.find(m.service);
       if (last == measured.end() || now - last->second >= tick) {
-        auto before = k;
-        k = correction_after_measurement(k, *limit, *i);
-        moved = moved || k != before;
+        auto ki = ks.find(m.service);
+        if (ki == ks.end())
+          ki = ks.emplace(m.service, 1.0).first;
+        auto before = ki->second;
+        ki->second = correction_after_measurement(ki->second, *limit, *i);
+        moved = moved || ki->second != before;
         measured[m.service] = now;
       }
-    } else {
-      auto before = k;
+    } else if (recovery_ticks > 0) {
+      auto ki = ks.find(m.service);
+      if (ki == ks.end())
+        continue; // k = 1 already
+      auto before = ki->second;
       for (int t = 0; t < recovery_ticks; ++t)
-        k = correction_after_recovery_tick(k);
-      moved = moved || k != before;
+        ki->second = correction_after_recovery_tick(ki->second);
+      moved = moved || ki->second != before;
     }
   }
   return moved;
@@ -285,9 +288,10 @@ uint32_t parts_of(std::string_view path) {
       mark(limit_path(k), limits_part);
       mark(gate_path(k), limits_part);
     }
-    // Capacity shares the limits; V and I feed the IR estimates.
-    for (auto* p : {"/InstalledCapacity", "/Dc/0/Voltage"})
-      mark(p, limits_part);
+    // Capacity shares the limits. V and I feed the IR estimates, read only
+    // by the `ir` method, which recomputes on every update anyway
+    // (limits_due), as does a member above its limit (I).
+    mark("/InstalledCapacity", limits_part);
     return rows;
   }();
   auto row = path_row(path);
@@ -333,6 +337,7 @@ void bank_engine::rebuild_members(const bank_input& in) {
   }
   discharge_members_ = charge_members_;
   list_ = to_member_list(views_);
+  ir_.assign(views_.size(), nullptr);
 }
 
 /// Whether the limits must be recomputed although none of their inputs
@@ -417,11 +422,17 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
     auto vv = number_at(list_[n], voltage_key);
     auto ii = number_at(list_[n], current_key);
     if (vv && ii) {
-      auto& service = views_[n].service;
-      auto e = mem.ir.find(service);
-      if (e == mem.ir.end())
-        e = mem.ir.emplace(service, ir_estimator{cfg.ir}).first;
-      e->second.add(*vv, *ii);
+      // Found by name once per member (map nodes stay put): a look-up per
+      // member and update grew with the bank.
+      auto& est = ir_[n];
+      if (est == nullptr) {
+        auto& service = views_[n].service;
+        auto e = mem.ir.find(service);
+        if (e == mem.ir.end())
+          e = mem.ir.emplace(service, ir_estimator{cfg.ir}).first;
+        est = &e->second;
+      }
+      est->add(*vv, *ii);
     }
   }
 
@@ -455,7 +466,8 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
           if (i != mem.ir.end())
             m.resistance = i->second.resistance();
         }
-        auto k = ks.find(m.service);
+        // Most banks never correct: no look-up by name then.
+        auto k = ks.empty() ? ks.end() : ks.find(m.service);
         m.correction = k != ks.end() ? k->second : 1.0;
       }
     };

@@ -132,6 +132,9 @@ class bank_engine {
   std::vector<member_view> views_;
   std::vector<const bank_source*> sources_;
   member_list list_;
+  /// Each member's IR estimator in the memory (the engine is used with one
+  /// bank_memory; its map nodes stay put), found on first use.
+  std::vector<ir_estimator*> ir_;
   std::vector<limit_member> charge_members_;
   std::vector<limit_member> discharge_members_;
   limit_result ccl_;

@@ -43,13 +43,6 @@ void member_index::update(const value_map& changed) {
     set(path, v);
 }
 
-caf::optional<double> member_index::num(int row) const {
-  auto x = num_[static_cast<size_t>(row)];
-  if (std::isnan(x))
-    return caf::none;
-  return x;
-}
-
 void member_index::set(std::string_view path, const value& v) {
   auto row = path_row(path);
   if (row < 0)
@@ -60,11 +53,9 @@ void member_index::set(std::string_view path, const value& v) {
   num_[r] = x ? *x : none;
 }
 
-caf::optional<double> number_at(const member_ref& m, const path_key& key) {
+caf::optional<double> number_in_map(const member_ref& m, const path_key& key) {
   if (m.values == nullptr)
     return caf::none;
-  if (m.index != nullptr && key.row >= 0)
-    return m.index->num(key.row);
   auto i = m.values->find(key.path);
   if (i == m.values->end())
     return caf::none;

@@ -72,7 +72,10 @@ value_map pack_values(int n, int step) {
        value::text("C" + std::to_string(1 + (step + n) % 16))},
       {"/System/MaxVoltageCellId",
        value::text("C" + std::to_string(1 + (step * 3 + n) % 16))},
-      {"/Info/MaxChargeCurrent", value::real(80.0)},
+      // Limits that move on every update (so the limits are worked out
+      // each time) while pack 0 keeps setting the bank's (so the
+      // diagnostics keep their cadence).
+      {"/Info/MaxChargeCurrent", n == 0 ? value::real(80.0) : x(90.0, 10.0)},
       {"/Info/MaxDischargeCurrent", value::real(120.0)},
       {"/Info/MaxChargeVoltage", value::real(55.2)},
       {"/History/ChargedEnergy", x(100.0, 0.01)},
