@@ -1,8 +1,10 @@
-// ba-compute: the main bank's computation alone (`compute_bank`, the pure
-// part of the aggregator that runs once per burst of input), without the
-// bus, CAF or other processes, so that its cost per update and how it grows
-// with K can be measured on a noisy machine and profiled with callgrind
-// (`valgrind --tool=callgrind build-bench/ba-compute --members 64`).
+// ba-compute: the main bank's computation alone, without the bus, CAF or
+// other processes, so that its cost per update and how it grows with K can
+// be measured on a noisy machine and profiled with callgrind
+// (`valgrind --tool=callgrind build-bench/ba-compute --members 64`). Two
+// columns: the incremental bank as the aggregator runs it (`bank_engine`:
+// touch the changed paths, compute) and the full computation
+// (`compute_bank`, every rule over every member).
 //
 // Each member carries the paths of bench/load_gen.cpp (34 static, 20 moving);
 // each iteration moves the 20 paths of one member (round robin), as one
@@ -87,7 +89,8 @@ value_map move(value_map& m, std::mt19937& rng) {
 struct row {
   int members;
   long computes;
-  double seconds;
+  double seconds;      ///< incremental
+  double full_seconds; ///< compute_bank
 };
 
 row run(int k, double seconds, bool cold) {
@@ -111,6 +114,8 @@ row run(int k, double seconds, bool cold) {
     in.members.emplace(service, &src);
   config cfg;
   bank_memory mem;
+  bank_memory full_mem;
+  bank_engine engine;
   std::vector<bank_source*> order;
   for (auto& [service, src] : sources)
     order.push_back(&src);
@@ -120,25 +125,32 @@ row run(int k, double seconds, bool cold) {
   long computes = 0;
   size_t size = 0;
   clock::duration busy{};
+  clock::duration full_busy{};
   while (clock::now() < until) {
     for (int burst = 0; burst < 16; ++burst) {
       auto* src = order[static_cast<size_t>(computes) % order.size()];
-      src->index.update(move(src->values, rng));
+      auto changed = move(src->values, rng);
+      src->index.update(changed);
       // Simulated time: one update per member per second, as at R = 1.
       in.now += std::chrono::microseconds(1000000 / k);
       src->last_update = in.now;
       for (size_t b = 0; b < thrash.size(); b += 64)
         sink += static_cast<unsigned>(++thrash[b]);
       auto t0 = clock::now();
-      size += compute_bank(in, cfg, mem, nullptr).size();
-      busy += clock::now() - t0;
+      engine.touch(changed);
+      size += engine.compute(in, cfg, mem, nullptr).size();
+      auto t1 = clock::now();
+      size += compute_bank(in, cfg, full_mem, nullptr).size();
+      busy += t1 - t0;
+      full_busy += clock::now() - t1;
       ++computes;
     }
   }
   std::chrono::duration<double> took = busy;
+  std::chrono::duration<double> full_took = full_busy;
   if (size == 0 || sink == 1)
     std::fprintf(stderr, "ba-compute: empty output\n");
-  return {k, computes, took.count()};
+  return {k, computes, took.count(), full_took.count()};
 }
 
 } // namespace
@@ -158,7 +170,8 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: ba-compute [--members K] [--seconds S] [--cold]\n"
-                   "  compute_bank alone: K members (default 4, 16 and 64),\n"
+                   "  the bank alone, incremental and full: K members\n"
+                   "  (default 4, 16 and 64),\n"
                    "  one member's 20 moving paths changed per computation,\n"
                    "  S seconds per K (default 2); --cold evicts the caches\n"
                    "  before each computation, as the work around it does\n");
@@ -169,13 +182,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ba-compute: K >= 1 and S > 0 please\n");
     return 2;
   }
-  std::printf("| K | computations | us per computation | us per member |\n");
-  std::printf("|---:|---:|---:|---:|\n");
+  std::printf("| K | computations | us per update, incremental | us per "
+              "update, full | full / incremental |\n");
+  std::printf("|---:|---:|---:|---:|---:|\n");
   for (auto k : ks) {
     auto r = run(k, seconds, cold);
-    auto us = r.seconds * 1e6 / static_cast<double>(r.computes);
-    std::printf("| %d | %ld | %.1f | %.2f |\n", r.members, r.computes, us,
-                us / r.members);
+    auto n = static_cast<double>(r.computes);
+    auto us = r.seconds * 1e6 / n;
+    auto full_us = r.full_seconds * 1e6 / n;
+    std::printf("| %d | %ld | %.1f | %.1f | %.1f |\n", r.members, r.computes,
+                us, full_us, full_us / us);
   }
   return 0;
 }
