@@ -231,24 +231,30 @@ value charge_mode(const member_list& ms) {
 
 namespace {
 
-void cell_extremes_into(const std::vector<member_view>& ms,
-                        const member_list& list, value_writer& out) {
-  struct extreme {
-    path_key value_key;
-    const char* id_path;
-    bool (*better)(double, double);
-  };
-  // The GUI and VRM show where the weakest cell sits; a bare cell id from one
-  // of several members would be meaningless, so the member's label leads.
-  // Computed from scratch on every call: an id that changes while the value
-  // stays the same is picked up too (the Python add-on missed that).
-  static const extreme extremes[] = {
+/// The four cell extremes: value path, id path, which one wins.
+struct extreme {
+  path_key value_key;
+  const char* id_path;
+  bool (*better)(double, double);
+};
+
+const std::vector<extreme>& extremes() {
+  static const std::vector<extreme> rows{
       {"/System/MinCellVoltage", "/System/MinVoltageCellId", less},
       {"/System/MaxCellVoltage", "/System/MaxVoltageCellId", greater},
       {"/System/MinCellTemperature", "/System/MinTemperatureCellId", less},
       {"/System/MaxCellTemperature", "/System/MaxTemperatureCellId", greater},
   };
-  for (auto& e : extremes) {
+  return rows;
+}
+
+void cell_extremes_into(const std::vector<member_view>& ms,
+                        const member_list& list, value_writer& out) {
+  // The GUI and VRM show where the weakest cell sits; a bare cell id from one
+  // of several members would be meaningless, so the member's label leads.
+  // Computed from scratch on every call: an id that changes while the value
+  // stays the same is picked up too (the Python add-on missed that).
+  for (auto& e : extremes()) {
     double result = 0;
     auto k = extreme_index(list, e.value_key, e.better, &result);
     if (k < 0) {
@@ -466,16 +472,12 @@ const std::vector<std::string>& extras_inputs(extras_part part) {
     flags.assign(std::begin(flag_paths), std::end(flag_paths));
     flags.emplace_back(low_voltage_path);
     all[static_cast<size_t>(extras_part::charge_mode)] = {charge_mode_path};
-    all[static_cast<size_t>(extras_part::cells)]
-        = {"/System/MinCellVoltage",
-           "/System/MaxCellVoltage",
-           "/System/MinCellTemperature",
-           "/System/MaxCellTemperature",
-           "/System/MinVoltageCellId",
-           "/System/MaxVoltageCellId",
-           "/System/MinTemperatureCellId",
-           "/System/MaxTemperatureCellId",
-           custom_name_path};
+    auto& cells = all[static_cast<size_t>(extras_part::cells)];
+    for (auto& e : extremes()) {
+      cells.emplace_back(e.value_key.path);
+      cells.emplace_back(e.id_path);
+    }
+    cells.emplace_back(custom_name_path); // the member's label
     all[static_cast<size_t>(extras_part::modules)].assign(
         std::begin(module_paths), std::end(module_paths));
     all[static_cast<size_t>(extras_part::cells_per_battery)]
