@@ -358,6 +358,11 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         auto old_name
             = had ? custom_name_of(st.sources.all()[u.service].src.values)
                   : std::string{};
+        // A snapshot replaces the values: the bank learns which differ
+        // (virtual batteries send one per computation; a rescan repeats
+        // most values) before they are gone.
+        if (u.snapshot && had)
+          st.engine.touch(st.sources.all()[u.service].src.values, u.values);
         auto& t = st.sources.update(u, self->clock().now());
         // A new source, or a renamed one: `name:` entries follow the name.
         bool fresh = st.classes.count(u.service) == 0;
@@ -371,10 +376,10 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           if (!moved)
             self->send(vb, u);
         } else if (counts(t) || moved) {
-          if (u.snapshot)
-            st.engine.touch_all();
-          else
+          if (!u.snapshot)
             st.engine.touch(u.values);
+          else if (!had)
+            st.engine.touch_all();
           recompute();
         }
         settle();

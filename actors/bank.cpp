@@ -305,6 +305,27 @@ void bank_engine::touch(const value_map& changed) {
     dirty_ |= parts_of(path);
 }
 
+void bank_engine::touch(const value_map& before, const value_map& after) {
+  // Both in path order: one merge walk.
+  auto i = before.begin();
+  auto j = after.begin();
+  path_less less;
+  while (i != before.end() || j != after.end()) {
+    if (j == after.end() || (i != before.end() && less(i->first, j->first))) {
+      dirty_ |= parts_of(i->first);
+      ++i;
+    } else if (i == before.end() || less(j->first, i->first)) {
+      dirty_ |= parts_of(j->first);
+      ++j;
+    } else {
+      if (i->second != j->second || i->second.kind != j->second.kind)
+        dirty_ |= parts_of(i->first);
+      ++i;
+      ++j;
+    }
+  }
+}
+
 void bank_engine::touch_all() {
   dirty_ = all_parts;
   full_sync_ = true;

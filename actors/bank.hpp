@@ -102,6 +102,10 @@ class bank_engine {
  public:
   /// The paths in `changed` were written into one member's values.
   void touch(const value_map& changed);
+  /// One member's values were replaced wholesale (a snapshot: a rescan, a
+  /// virtual battery's output): the paths that differ between `before` and
+  /// `after`, or are in only one of them.
+  void touch(const value_map& before, const value_map& after);
   /// Recompute everything next time (the config or DVCC changed, a member's
   /// values were replaced wholesale).
   void touch_all();

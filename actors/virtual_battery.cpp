@@ -45,7 +45,8 @@ std::vector<vb_input> inputs_of(const virtual_battery& vb, const config& cfg,
 
 value_map compute_virtual(const virtual_battery& vb, const config& cfg,
                           const source_table& sources, bank_memory& mem,
-                          caf::actor_clock::time_point now, bool* online) {
+                          caf::actor_clock::time_point now, bool* online,
+                          bank_engine* engine) {
   auto in = inputs_of(vb, cfg, sources);
   size_t configured = 0;
   size_t counting = 0;
@@ -75,7 +76,8 @@ value_map compute_virtual(const virtual_battery& vb, const config& cfg,
       own.auxiliary_services.clear();
       own.capacity = caf::none;
       bank.all_members_lost = counting == 0 && configured > 0;
-      out = compute_bank(bank, own, mem, nullptr);
+      out = engine != nullptr ? engine->compute(bank, own, mem, nullptr)
+                              : compute_bank(bank, own, mem, nullptr);
       apply_hooks(in, out);
       *online = counting > 0;
       break;
@@ -115,7 +117,7 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
       return;
     bool online = false;
     auto out = compute_virtual(vb, cfg, st.sources, st.memory,
-                               self->clock().now(), &online);
+                               self->clock().now(), &online, &st.engine);
     invalidate_vanished(st.last_output, out);
     if (out != st.last_output) {
       st.last_output = out;
@@ -152,7 +154,16 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
         compute_now();
       },
       [=](const member_update& u) {
-        self->state.sources.update(u, self->clock().now());
+        auto& st = self->state;
+        // The bank learns what changed (bank_engine, as in the aggregator).
+        auto known = st.sources.all().find(u.service);
+        if (!u.snapshot)
+          st.engine.touch(u.values);
+        else if (known != st.sources.all().end())
+          st.engine.touch(known->second.src.values, u.values);
+        else
+          st.engine.touch_all();
+        st.sources.update(u, self->clock().now());
         recompute();
       },
       [=](const member_state& ms) {

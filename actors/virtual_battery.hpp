@@ -26,6 +26,8 @@ struct virtual_state {
   std::string name;
   source_table sources;
   bank_memory memory;
+  /// The parallel kind's bank, recomputed in the parts an update touched.
+  bank_engine engine;
   value_map last_output;
   bool reported = false;
   bool online = false;
@@ -38,9 +40,13 @@ struct virtual_state {
 /// `sources`, and whether it counts itself (merge and parallel: any member
 /// counts; series: every member counts). Pure apart from `mem` (the
 /// parallel kind's limit memory).
+/// `engine`, when given, computes the parallel kind incrementally (kept by
+/// the caller with `mem`, told of member updates); without it the bank is
+/// computed in full.
 value_map compute_virtual(const virtual_battery& vb, const config& cfg,
                           const source_table& sources, bank_memory& mem,
-                          caf::actor_clock::time_point now, bool* online);
+                          caf::actor_clock::time_point now, bool* online,
+                          bank_engine* engine = nullptr);
 
 /// `router` (the main aggregator) receives this battery's output as
 /// `member_update` / `member_state` under its service name. With `hold`
