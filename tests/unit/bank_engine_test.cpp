@@ -101,6 +101,30 @@ struct scenario {
     }
   }
 
+  /// A random update of `name` (a snapshot now and then, always for a new
+  /// source), told to `engine` as the actors tell theirs (a snapshot of a
+  /// known source as its differences, sometimes as "everything"), then
+  /// stored in `sources`.
+  void update(const std::string& name, source_table& sources,
+              bank_engine& engine, caf::actor_clock::time_point now) {
+    member_update u;
+    u.service = name;
+    u.snapshot = sources.all().count(name) == 0 || pick(10) == 0;
+    auto n = u.snapshot ? 20 + pick(40) : 1 + pick(6);
+    for (uint32_t k = 0; k < n; ++k) {
+      auto& path = paths[pick(static_cast<uint32_t>(paths.size()))];
+      u.values[path] = any_value(path);
+    }
+    auto known = sources.all().find(name);
+    if (!u.snapshot)
+      engine.touch(u.values);
+    else if (known == sources.all().end() || pick(4) == 0)
+      engine.touch_all();
+    else
+      engine.touch(known->second.src.values, u.values);
+    sources.update(u, now);
+  }
+
   std::mt19937 rng;
   std::vector<std::string> paths;
   std::vector<std::string> names;
@@ -131,23 +155,7 @@ CAF_TEST(the incremental bank publishes what the full computation does) {
       auto what = sc.pick(100);
       auto& name = sc.names[sc.pick(static_cast<uint32_t>(sc.names.size()))];
       if (what < 70) {
-        member_update u;
-        u.service = name;
-        u.snapshot = sources.all().count(name) == 0 || sc.pick(10) == 0;
-        auto n = u.snapshot ? 20 + sc.pick(40) : 1 + sc.pick(6);
-        for (uint32_t k = 0; k < n; ++k) {
-          auto& path
-              = sc.paths[sc.pick(static_cast<uint32_t>(sc.paths.size()))];
-          u.values[path] = sc.any_value(path);
-        }
-        auto known = sources.all().find(name);
-        if (!u.snapshot)
-          engine.touch(u.values);
-        else if (known == sources.all().end() || sc.pick(4) == 0)
-          engine.touch_all();
-        else
-          engine.touch(known->second.src.values, u.values);
-        sources.update(u, now);
+        sc.update(name, sources, engine, now);
       } else if (what < 80) {
         // Online, stale or lost; a stale or lost one keeps counting for its
         // grace time (expired below).
@@ -267,23 +275,7 @@ CAF_TEST(a virtual battery computes incrementally what it computes in full) {
       auto what = sc.pick(100);
       auto& name = sc.names[sc.pick(static_cast<uint32_t>(sc.names.size()))];
       if (what < 75) {
-        member_update u;
-        u.service = name;
-        u.snapshot = sources.all().count(name) == 0 || sc.pick(10) == 0;
-        auto n = u.snapshot ? 20 + sc.pick(40) : 1 + sc.pick(6);
-        for (uint32_t k = 0; k < n; ++k) {
-          auto& path
-              = sc.paths[sc.pick(static_cast<uint32_t>(sc.paths.size()))];
-          u.values[path] = sc.any_value(path);
-        }
-        auto known = sources.all().find(name);
-        if (!u.snapshot)
-          engine.touch(u.values);
-        else if (known != sources.all().end())
-          engine.touch(known->second.src.values, u.values);
-        else
-          engine.touch_all();
-        sources.update(u, now);
+        sc.update(name, sources, engine, now);
       } else if (what < 88) {
         static const member_status states[]
             = {member_status::online, member_status::online,
