@@ -125,6 +125,24 @@ struct scenario {
     sources.update(u, now);
   }
 
+  /// Online, stale or lost (half of the time online); a stale or lost one
+  /// keeps counting for its grace time, until `expire`.
+  member_status set_state(const std::string& name, source_table& sources) {
+    static const member_status states[]
+        = {member_status::online, member_status::online, member_status::stale,
+           member_status::lost};
+    auto st = states[pick(4)];
+    sources.set_state({name, st, ""}, true);
+    return st;
+  }
+
+  /// The grace time of `name` ends (if it is stale or lost).
+  void expire(const std::string& name, source_table& sources) {
+    auto i = sources.all().find(name);
+    if (i != sources.all().end())
+      sources.expire(name, i->second.grace_generation);
+  }
+
   std::mt19937 rng;
   std::vector<std::string> paths;
   std::vector<std::string> names;
@@ -157,21 +175,11 @@ CAF_TEST(the incremental bank publishes what the full computation does) {
       if (what < 70) {
         sc.update(name, sources, engine, now);
       } else if (what < 80) {
-        // Online, stale or lost; a stale or lost one keeps counting for its
-        // grace time (expired below).
-        static const member_status states[]
-            = {member_status::online, member_status::online,
-               member_status::stale, member_status::lost};
-        auto st = states[sc.pick(4)];
-        if (sources.set_state({name, st, ""}, true)
-            && st == member_status::online)
-          roster.insert(name);
-        if (st == member_status::online && sources.all().count(name))
+        if (sc.set_state(name, sources) == member_status::online
+            && sources.all().count(name))
           roster.insert(name);
       } else if (what < 85) {
-        auto i = sources.all().find(name);
-        if (i != sources.all().end())
-          sources.expire(name, i->second.grace_generation);
+        sc.expire(name, sources);
       } else if (what < 88) {
         sc.reconfigure();
         engine.touch_all();
@@ -277,14 +285,9 @@ CAF_TEST(a virtual battery computes incrementally what it computes in full) {
       if (what < 75) {
         sc.update(name, sources, engine, now);
       } else if (what < 88) {
-        static const member_status states[]
-            = {member_status::online, member_status::online,
-               member_status::stale, member_status::lost};
-        sources.set_state({name, states[sc.pick(4)], ""}, true);
+        sc.set_state(name, sources);
       } else if (what < 93) {
-        auto i = sources.all().find(name);
-        if (i != sources.all().end())
-          sources.expire(name, i->second.grace_generation);
+        sc.expire(name, sources);
       } else {
         now += std::chrono::milliseconds(sc.pick(12000));
       }
