@@ -67,28 +67,30 @@ std::string to_string(const value& x) {
   }
 }
 
-bool put(value_map& m, std::string_view path, value v) {
+namespace {
+
+/// Sets `path` to `v` unless it already holds it; the map's own key when
+/// something changed, else nullptr.
+const std::string* assign(value_map& m, std::string_view path, const value& v) {
   auto i = m.find(path);
-  if (i == m.end()) {
-    m.emplace(std::string{path}, std::move(v));
-    return true;
-  }
+  if (i == m.end())
+    return &m.emplace(std::string{path}, v).first->first;
   if (i->second == v)
-    return false;
-  i->second = std::move(v);
-  return true;
+    return nullptr;
+  i->second = v;
+  return &i->first;
+}
+
+} // namespace
+
+bool put(value_map& m, std::string_view path, const value& v) {
+  return assign(m, path, v) != nullptr;
 }
 
 void value_writer::set(std::string_view path, const value& v) {
-  auto i = out.find(path);
-  if (i == out.end())
-    i = out.emplace(std::string{path}, v).first;
-  else if (i->second == v)
-    return;
-  else
-    i->second = v;
-  if (changed != nullptr)
-    changed->push_back(i->first);
+  auto key = assign(out, path, v);
+  if (key != nullptr && changed != nullptr)
+    changed->push_back(*key);
 }
 
 } // namespace ba

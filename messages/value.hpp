@@ -98,7 +98,7 @@ using value_map = std::map<std::string, value, path_less>;
 /// Sets `path` in `m` to `v` and says whether that changed `m` (a new path
 /// is a change). An existing path is found without building a key string:
 /// the bank writes its outputs this way on every update (issue 13).
-bool put(value_map& m, std::string_view path, value v);
+bool put(value_map& m, std::string_view path, const value& v);
 
 /// Writes a bank's outputs into a map that lives from one computation to
 /// the next, and notes the paths whose value changed (views of the map's own
