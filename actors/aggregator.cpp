@@ -321,6 +321,32 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     st.dirty = true;
     self->send(self, recompute_atom::value);
   };
+  // A source's values changed (`values`: the changed ones, or all of them
+  // for a snapshot): its role may move with its name, the bank learns what
+  // to recompute, a virtual battery's member goes on to it.
+  auto took
+      = [=](const std::string& service, tracked_source& t,
+            const value_map& values, bool snapshot, bool had, bool renamed) {
+          auto& st = self->state;
+          // A new source, or a renamed one: `name:` entries follow the name.
+          bool fresh = st.classes.count(service) == 0;
+          bool moved = (fresh || renamed) && classify_source(service);
+          if (moved) {
+            st.membership_changed = true;
+            inputs_changed();
+          }
+          if (auto vb = virtual_of(service)) {
+            if (!moved)
+              self->send(vb, member_update{service, values, snapshot});
+          } else if (counts(t) || moved) {
+            if (!snapshot)
+              st.engine.touch(values);
+            else if (!had)
+              st.engine.touch_all();
+            recompute();
+          }
+          settle();
+        };
   if (restarted) {
     auto& st = self->state;
     st.holding = true;
@@ -352,40 +378,103 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
   }
   return {
       [=](const member_update& u) {
+        // A virtual battery's output: a source of this bank like any other,
+        // sent whole on each of its computations.
         auto& st = self->state;
         ++st.updates;
-        auto had = st.sources.all().count(u.service) != 0;
+        auto known = st.sources.all().find(u.service);
+        bool had = known != st.sources.all().end();
         auto old_name
-            = had ? custom_name_of(st.sources.all()[u.service].src.values)
-                  : std::string{};
-        // A snapshot replaces the values: the bank learns which differ
-        // (virtual batteries send one per computation; a rescan repeats
-        // most values) before they are gone.
+            = had ? custom_name_of(known->second.src.values) : std::string{};
         if (u.snapshot && had)
-          st.engine.touch(st.sources.all()[u.service].src.values, u.values);
+          st.engine.touch(known->second.src.values, u.values);
         auto& t = st.sources.update(u, self->clock().now());
-        // A new source, or a renamed one: `name:` entries follow the name.
-        bool fresh = st.classes.count(u.service) == 0;
-        bool renamed = custom_name_of(t.src.values) != old_name;
-        bool moved = (fresh || renamed) && classify_source(u.service);
-        if (moved) {
-          st.membership_changed = true;
-          inputs_changed();
+        took(u.service, t, u.values, u.snapshot, had,
+             custom_name_of(t.src.values) != old_name);
+      },
+      [=](hello_atom, const std::string& service) {
+        self->state.source_actors[service]
+            = caf::actor_cast<caf::actor>(self->current_sender());
+      },
+      [=](const source_values& in) {
+        auto& st = self->state;
+        auto src = st.source_actors.find(in.service);
+        if (src == st.source_actors.end())
+          return; // its source actor ended: no longer ours
+        auto now = self->clock().now();
+        auto& warnings = st.warnings;
+        warnings.clear();
+        if (in.complete) {
+          ++st.updates;
+          auto known = st.sources.all().find(in.service);
+          bool had = known != st.sources.all().end();
+          auto old_name
+              = had ? custom_name_of(known->second.src.values) : std::string{};
+          auto values
+              = st.sources.take_scan(in.service, in.values, now, warnings);
+          for (auto& w : warnings)
+            log(log_level::warning, "source", w);
+          // A snapshot replaces the values: the bank learns which differ
+          // (a rescan repeats most values) before they are gone.
+          if (had)
+            st.engine.touch(known->second.src.values, values);
+          auto& t = st.sources.replace(in.service, std::move(values), now);
+          took(in.service, t, t.src.values, true, had,
+               custom_name_of(t.src.values) != old_name);
+          self->send(src->second,
+                     source_scanned{in.service,
+                                    static_cast<int32_t>(in.values.size()),
+                                    offline_reason(t.status_values)});
+          return;
         }
-        if (auto vb = virtual_of(u.service)) {
-          if (!moved)
-            self->send(vb, u);
-        } else if (counts(t) || moved) {
-          if (!u.snapshot)
-            st.engine.touch(u.values);
-          else if (!had)
-            st.engine.touch_all();
-          recompute();
+        value_map changed;
+        auto* t = st.sources.take_changes(in.service, in.values, now, changed,
+                                          warnings);
+        for (auto& w : warnings)
+          log(log_level::warning, "source", w);
+        if (t == nullptr)
+          return; // before its first scan, which brings every value
+        if (!t->taking) {
+          // Out: the source actor judges whether it is back.
+          self->send(
+              src->second,
+              source_spoke{in.service, offline_reason(t->status_values)});
+          return;
         }
-        settle();
+        auto why = offline_reason(t->status_values);
+        if (!why.empty()) {
+          // Its last values (these included) count as those of a stale
+          // source; the next ones wait for its rescan.
+          t->taking = false;
+          self->send(src->second, source_spoke{in.service, why});
+        }
+        if (changed.empty())
+          return;
+        ++st.updates;
+        took(in.service, *t, changed, false, true,
+             changed.count("/CustomName") != 0);
+      },
+      [=](heard_atom, const std::string& service, uint64_t gen) {
+        auto& st = self->state;
+        auto src = st.source_actors.find(service);
+        if (src == st.source_actors.end())
+          return;
+        auto t = st.sources.all().find(service);
+        auto since = t == st.sources.all().end()
+                         ? caf::timespan{0}
+                         : t->second.last_signal.time_since_epoch();
+        self->send(src->second, heard_atom::value, caf::timespan{since}, gen);
       },
       [=](const member_state& ms) {
         auto& st = self->state;
+        if (ms.status != member_status::online) {
+          // Stale or lost: its values wait for its rescan.
+          auto t = st.sources.all().find(ms.service);
+          if (t != st.sources.all().end())
+            t->second.taking = false;
+          if (ms.status == member_status::lost)
+            st.source_actors.erase(ms.service);
+        }
         if (auto vb = virtual_of(ms.service))
           self->send(vb, ms);
         if (auto gen = st.sources.set_state(ms, grace().count() > 0))
@@ -429,6 +518,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         // reload and this message come from two actors, in either order.
         st.roster.erase(r.service);
         st.sources.remove(r.service);
+        st.source_actors.erase(r.service);
         st.membership_changed = true;
         inputs_changed();
         recompute();

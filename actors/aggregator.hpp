@@ -30,6 +30,11 @@ struct aggregator_state {
   /// The config in force (replaced on reload).
   config cfg;
   source_table sources;
+  /// The source actor of each service (from its hello): told when its
+  /// scan arrived, when it speaks while out, and when it last spoke.
+  std::map<std::string, caf::actor> source_actors;
+  /// Lines to log from the last intake (kept: no allocation per update).
+  std::vector<std::string> warnings;
   std::map<std::string, source_class> classes;
   /// Every member seen since start or since /Redetect.
   std::set<std::string> roster;
@@ -93,7 +98,11 @@ void apply_roster(const std::set<std::string>& roster,
                   const std::set<std::string>& counting, bool startup_done,
                   value_map& out);
 
-/// Handles `member_update`, `member_state`, `member_removed`, `dvcc_state`,
+/// Handles `source_values` (a source's values, straight from the bus: its
+/// source actor is told `source_scanned` and `source_spoke`), `hello_atom`
+/// and `heard_atom` (from source actors), `member_update` (a virtual
+/// battery's output), `member_state`, `member_removed`,
+/// `dvcc_state`,
 /// `redetect_atom`, (`update_atom`, virtual battery actors), (`listed_atom`,
 /// present services); routes the sources of virtual batteries to them (a
 /// virtual battery's own output comes back here as a source like any

@@ -45,10 +45,13 @@ class bus_port {
  public:
   virtual ~bus_port();
 
-  /// Route the values of `service` to `sink` as `source_values`; with `scan`,
-  /// read the whole service first (GetItems, then the legacy fallbacks) and
-  /// send it as one complete `source_values`, or `scan_failed`.
-  virtual void watch(const std::string& service, caf::actor sink, bool scan)
+  /// Route the values of `service` to `consumer` as `source_values`; with
+  /// `scan`, read the whole service first (GetItems, then the legacy
+  /// fallbacks) and send it to `consumer` as one complete `source_values`
+  /// (in order with the signals), or `scan_failed` to `sink`. `sink` (the
+  /// source actor) owns the route.
+  virtual void watch(const std::string& service, caf::actor sink,
+                     caf::actor consumer, bool scan)
       = 0;
 
   /// Route only `paths` of `service` to `sink`, and read each of them once

@@ -1,9 +1,7 @@
 #include "actors/source.hpp"
 
-#include "actors/input_check.hpp"
 #include "actors/lifecycle.hpp"
 #include "messages/log.hpp"
-#include "messages/path_table.hpp"
 
 namespace ba {
 
@@ -23,28 +21,6 @@ source_state::~source_state() {
     bus->unwatch(service, self_addr);
 }
 
-bool path_kept(const std::string& path, size_t other_paths, bool known) {
-  if (path.size() > max_path_bytes)
-    return false;
-  return known || other_paths < max_other_paths;
-}
-
-std::string offline_reason(const value_map& values) {
-  auto connected = values.find("/Connected");
-  if (connected != values.end()) {
-    auto x = connected->second.num();
-    if (x && *x == 0)
-      return "/Connected 0";
-  }
-  auto cable = values.find("/Alarms/BmsCable");
-  if (cable != values.end()) {
-    auto x = cable->second.num();
-    if (x && *x == 2)
-      return "/Alarms/BmsCable 2";
-  }
-  return {};
-}
-
 caf::behavior source_actor(caf::stateful_actor<source_state>* self,
                            std::string service, caf::actor consumer,
                            bus_port* bus, source_timing timing) {
@@ -55,47 +31,6 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   st.self_addr = self->address();
   log_lifecycle(self, st.name);
   auto me = [=] { return caf::actor_cast<caf::actor>(self); };
-  // Bad input never reaches the rules: it counts as invalid, logged once
-  // per source and path (product.md 5).
-  auto checked = [=](const std::string& path, const value& v) {
-    auto verdict = check_input(path, v);
-    if (!verdict.rejected)
-      return verdict.val;
-    switch (self->state.bad_logged.note(path)) {
-      case log_cap::verdict::log:
-        log(log_level::warning, "source",
-            service + " " + path + ": " + verdict.reason + " (ignored)");
-        break;
-      case log_cap::verdict::summary:
-        log(log_level::warning, "source",
-            service + ": more bad values on further paths, not logged");
-        break;
-      case log_cap::verdict::quiet:
-        break;
-    }
-    return verdict.val;
-  };
-  // Bounds what one source can make us keep (memory): a new path too long,
-  // or one more unknown path than allowed, is dropped (logged once). Asked
-  // only for paths not kept yet, so an update of known paths pays nothing.
-  auto admit = [=](const std::string& path) {
-    auto& st = self->state;
-    bool known = find_path(path) != nullptr;
-    if (!path_kept(path, st.other_paths, known)) {
-      if (!st.dropped_logged) {
-        st.dropped_logged = true;
-        log(log_level::warning, "source",
-            service + ": paths dropped (longer than "
-                + std::to_string(max_path_bytes) + " bytes, or more than "
-                + std::to_string(max_other_paths)
-                + " outside the battery vocabulary), e.g. " + path);
-      }
-      return false;
-    }
-    if (!known)
-      ++st.other_paths;
-    return true;
-  };
   auto arm = [=](caf::timespan after) {
     auto gen = ++self->state.timer_generation;
     self->delayed_send(self, after, check_atom::value, gen);
@@ -106,7 +41,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
       return;
     st.scanning = true;
     st.scanned = false;
-    bus->watch(service, me(), true);
+    bus->watch(service, me(), consumer, true);
   };
   auto set_status = [=](member_status s, const std::string& reason) {
     auto& st = self->state;
@@ -122,64 +57,52 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
     self->send(consumer, member_state{service, s, reason});
   };
   st.last_signal = self->clock().now();
+  // The consumer answers this actor (its values go there from the bus).
+  self->send(consumer, hello_atom::value, service);
   rescan();
   return {
-      [=](const source_values& in) {
+      [=](const source_scanned& s) {
         auto& st = self->state;
         st.last_signal = self->clock().now();
-        if (in.complete) {
-          st.scanning = false;
-          st.scanned = true;
-          st.values.clear();
-          st.other_paths = 0;
-          for (auto& [path, v] : in.values)
-            if (admit(path))
-              st.values.emplace(path, checked(path, v));
-          log(log_level::info, "source",
-              service + ": scanned, " + std::to_string(in.values.size())
-                  + " paths");
-          self->send(consumer, member_update{service, st.values, true});
-          auto why = offline_reason(st.values);
-          set_status(why.empty() ? member_status::online : member_status::stale,
-                     why);
-          arm(timing.stale_timeout);
-          return;
-        }
-        value_map changed;
-        for (auto& [path, raw] : in.values) {
-          auto slot = st.values.find(path);
-          if (slot == st.values.end()) {
-            if (!admit(path))
-              continue;
-            slot = st.values.emplace(path, value::invalid()).first;
-          }
-          auto v = checked(path, raw);
-          if (slot->second != v || slot->second.kind != v.kind) {
-            slot->second = v;
-            changed.emplace(path, v);
-          }
-        }
+        st.scanning = false;
+        st.scanned = true;
+        log(log_level::info, "source",
+            service + ": scanned, " + std::to_string(s.paths) + " paths");
+        set_status(s.offline.empty() ? member_status::online
+                                     : member_status::stale,
+                   s.offline);
+        arm(timing.stale_timeout);
+      },
+      [=](const source_spoke& s) {
+        auto& st = self->state;
+        st.last_signal = self->clock().now();
         if (!st.scanned)
           return; // the scan under way will bring them all
-        auto why = offline_reason(st.values);
         if (st.status == member_status::online) {
-          if (!changed.empty())
-            self->send(consumer,
-                       member_update{service, std::move(changed), false});
-          if (!why.empty())
-            set_status(member_status::stale, why);
-        } else if (why.empty()) {
+          if (!s.offline.empty())
+            set_status(member_status::stale, s.offline);
+        } else if (s.offline.empty()) {
           // It speaks again, and no longer reports itself offline: read it
           // completely before it counts (values changed meanwhile).
           rescan();
-        } else if (why != st.stale_reason) {
-          set_status(member_status::stale, why);
+        } else if (s.offline != st.stale_reason) {
+          set_status(member_status::stale, s.offline);
         }
       },
       [=](check_atom, uint64_t gen) {
+        // Its signals go to the consumer: ask it when the last one came.
+        if (gen == self->state.timer_generation)
+          self->send(consumer, heard_atom::value, service, gen);
+      },
+      [=](heard_atom, caf::timespan since, uint64_t gen) {
         auto& st = self->state;
         if (gen != st.timer_generation)
           return;
+        caf::actor_clock::time_point heard{
+            std::chrono::duration_cast<caf::actor_clock::time_point::duration>(
+                since)};
+        if (since.count() != 0 && heard > st.last_signal)
+          st.last_signal = heard;
         auto quiet = self->clock().now() - st.last_signal;
         if (st.status == member_status::online
             && quiet < timing.stale_timeout) {

@@ -1,14 +1,15 @@
 #pragma once
 
-// source:<service> mirrors one upstream battery service: the complete scan
-// first, then the changes from ItemsChanged/PropertiesChanged, and its state
+// source:<service> follows one upstream battery service: it asks for the
+// complete scan first (again after it was out), and keeps its state
 // (product.md 1.1): online; stale when it reports itself offline
 // (/Connected 0, /Alarms/BmsCable 2) or falls silent for staleTimeout and
 // does not answer a liveness probe. A source coming back is re-read
-// completely before it counts again.
+// completely before it counts again. Its values themselves go from the bus
+// straight to the bank (issue 13: one hand-off per input), which tells this
+// actor what the state depends on.
 
 #include <chrono>
-#include <set>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -17,21 +18,9 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/bus_port.hpp"
-#include "messages/log_cap.hpp"
 #include "messages/messages.hpp"
-#include "messages/value.hpp"
 
 namespace ba {
-
-/// What one source may make the service keep (issue 12): every path of the
-/// Venus battery vocabulary, at most `max_other_paths` others (pass-through
-/// paths such as /Info/Location), none longer than `max_path_bytes`.
-constexpr size_t max_other_paths = 64;
-constexpr size_t max_path_bytes = 256;
-
-/// Whether a source holding `other_paths` paths outside the path table may
-/// keep `path`. Pure.
-bool path_kept(const std::string& path, size_t other_paths, bool known);
 
 struct source_timing {
   /// No value signal for this long: probe.
@@ -43,7 +32,6 @@ struct source_timing {
 struct source_state {
   std::string name;
   std::string service;
-  value_map values;
   /// The complete scan arrived (the first, or the one after coming back).
   bool scanned = false;
   bool scanning = false;
@@ -53,25 +41,19 @@ struct source_state {
   caf::actor_clock::time_point last_signal;
   bool probing = false;
   uint64_t timer_generation = 0;
-  /// Paths logged as bad input (one line per path, bounded).
-  log_cap bad_logged;
-  /// Paths outside the path table held in `values` (bounded), and paths
-  /// dropped for a bound (logged once).
-  size_t other_paths = 0;
-  bool dropped_logged = false;
   bus_port* bus = nullptr;
   caf::actor_addr self_addr;
 
   ~source_state();
 };
 
-/// Why a source's own values take it out: /Connected 0 or
-/// /Alarms/BmsCable 2; empty when they do not.
-std::string offline_reason(const value_map& values);
-
-/// Handles `source_values` and `scan_failed` (from the bus), `probe_result`,
-/// `lost_atom` (from discovery: the name left). Sends `member_update` and
-/// `member_state` to `consumer`.
+/// Its values go from the bus straight to `consumer` (the bank), which
+/// checks and keeps them (source_table) and tells this actor what its state
+/// depends on: `source_scanned`, `source_spoke`, and (`heard_atom`, since,
+/// generation) when asked when the last signal came. Handles those,
+/// `scan_failed` and `probe_result` (from the bus), `lost_atom` (from
+/// discovery: the name left). Sends `hello_atom` once, then `member_state`,
+/// and `heard_atom` queries, to `consumer`.
 caf::behavior source_actor(caf::stateful_actor<source_state>* self,
                            std::string service, caf::actor consumer,
                            bus_port* bus, source_timing timing);

@@ -5,20 +5,55 @@
 // stale or lost source keeps counting with its last values for
 // reconnectTimeout). The owning actor arms the grace timers this table asks
 // for; everything else is plain bookkeeping, reachable by unit tests.
+//
+// The main bank also takes its sources' values straight from the bus (issue
+// 13: one hand-off per input): `take_scan` and `take_changes` check them
+// (product.md 5), bound what one source may make us keep (issue 12), keep
+// only what changed, and say when a source's own values take it out.
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <caf/actor_clock.hpp>
 #include <caf/optional.hpp>
 
 #include "actors/bank.hpp"
+#include "messages/log_cap.hpp"
 #include "messages/messages.hpp"
 
 namespace ba {
 
+/// What one source may make the service keep (issue 12): every path of the
+/// Venus battery vocabulary, at most `max_other_paths` others (pass-through
+/// paths such as /Info/Location), none longer than `max_path_bytes`.
+constexpr size_t max_other_paths = 64;
+constexpr size_t max_path_bytes = 256;
+
+/// Whether a source holding `other_paths` paths outside the path table may
+/// keep `path`. Pure.
+bool path_kept(const std::string& path, size_t other_paths, bool known);
+
+/// Why a source's own values take it out: /Connected 0 or
+/// /Alarms/BmsCable 2; empty when they do not.
+std::string offline_reason(const value_map& values);
+
 struct tracked_source {
   bank_source src;
+  /// Values from the bus are taken (the complete scan arrived and its
+  /// values do not take it out, and it has not gone stale or lost since).
+  bool taking = false;
+  /// The latest /Connected and /Alarms/BmsCable, taken or not: while a
+  /// source is out, whether it still says so.
+  value_map status_values;
+  /// When its last signal arrived (taken or not).
+  caf::actor_clock::time_point last_signal;
+  /// Paths logged as bad input (one line per path, bounded).
+  log_cap bad_logged;
+  /// Paths outside the path table held (bounded), and whether a path was
+  /// dropped for a bound (logged once).
+  size_t other_paths = 0;
+  bool dropped_logged = false;
   /// No state reported yet: the source is still being scanned.
   bool has_status = false;
   member_status status = member_status::stale;
@@ -39,6 +74,10 @@ class source_table {
   tracked_source& update(const member_update& u,
                          caf::actor_clock::time_point now);
 
+  /// Replaces the values of `service` (a complete scan, checked).
+  tracked_source& replace(const std::string& service, value_map values,
+                          caf::actor_clock::time_point now);
+
   /// Applies a state. Returns the generation of a grace timer to arm (for
   /// a stale or lost source when `grace_enabled`), or nothing. A lost
   /// source without grace is forgotten at once.
@@ -49,6 +88,24 @@ class source_table {
   bool expire(const std::string& service, uint64_t generation);
 
   bool remove(const std::string& service);
+
+  /// The complete scan of `service` from the bus: its values checked and
+  /// bounded (the entry is created when new). Returns them without storing
+  /// them (the caller stores them with `update`, after comparing); lines to
+  /// log go to `warnings`.
+  value_map take_scan(const std::string& service, const value_map& raw,
+                      caf::actor_clock::time_point now,
+                      std::vector<std::string>& warnings);
+
+  /// Changed values of a source from the bus. Notes the signal's time and
+  /// the status paths; when the source's values are taken, stores the
+  /// checked values that differ in its values and index and puts them in
+  /// `changed`. Returns the source (nullptr before its first scan: that
+  /// scan brings every value).
+  tracked_source* take_changes(const std::string& service, const value_map& raw,
+                               caf::actor_clock::time_point now,
+                               value_map& changed,
+                               std::vector<std::string>& warnings);
 
   map_type& all() {
     return sources_;

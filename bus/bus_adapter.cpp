@@ -75,10 +75,10 @@ void bus_adapter::shutdown() {
 }
 
 void bus_adapter::watch(const std::string& service, caf::actor sink,
-                        bool scan) {
-  loop_.post([this, service, sink, scan] {
+                        caf::actor consumer, bool scan) {
+  loop_.post([this, service, sink, consumer, scan] {
     if (watcher_)
-      watcher_->watch(service, sink, scan);
+      watcher_->watch(service, sink, consumer, scan);
   });
 }
 

@@ -38,7 +38,8 @@ class bus_adapter : public bus_port {
   /// Destroys proxies, objects and the watcher on the loop thread.
   void shutdown();
 
-  void watch(const std::string& service, caf::actor sink, bool scan) override;
+  void watch(const std::string& service, caf::actor sink, caf::actor consumer,
+             bool scan) override;
   void watch_paths(const std::string& service, caf::actor sink,
                    std::vector<std::string> paths) override;
   void unwatch(const std::string& service, caf::actor_addr sink) override;

@@ -231,7 +231,7 @@ void watcher::forward(const std::set<std::string>& services,
     if (r == routes_.end())
       continue;
     if (r->second.only.empty()) {
-      caf::anon_send(r->second.sink, source_values{s, values, false});
+      caf::anon_send(r->second.consumer, source_values{s, values, false});
       continue;
     }
     value_map wanted;
@@ -239,7 +239,7 @@ void watcher::forward(const std::set<std::string>& services,
       if (r->second.only.count(path) != 0)
         wanted.emplace(path, v);
     if (!wanted.empty())
-      caf::anon_send(r->second.sink,
+      caf::anon_send(r->second.consumer,
                      source_values{s, std::move(wanted), false});
   }
 }
@@ -287,8 +287,9 @@ void watcher::log_odd(const std::string& service, const std::string& path,
   }
 }
 
-void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
-  routes_[service] = route{std::move(sink), 0, {}};
+void watcher::watch(const std::string& service, caf::actor sink,
+                    caf::actor consumer, bool scan) {
+  routes_[service] = route{std::move(sink), std::move(consumer), 0, {}};
   update_matches();
   if (scan)
     this->scan(service);
@@ -297,7 +298,7 @@ void watcher::watch(const std::string& service, caf::actor sink, bool scan) {
 void watcher::watch_paths(const std::string& service, caf::actor sink,
                           const std::vector<std::string>& paths) {
   auto& r = routes_[service];
-  r = route{sink, 0, std::set<std::string>(paths.begin(), paths.end())};
+  r = route{sink, sink, 0, std::set<std::string>(paths.begin(), paths.end())};
   update_matches();
   for (auto& path : paths) {
     auto proxy = sdbus::createProxy(conn_, service, path);
@@ -375,7 +376,7 @@ void watcher::finish_scan(const std::string& service, uint64_t gen,
     return;
   auto& r = routes_[service];
   r.scan_generation = 0;
-  caf::anon_send(r.sink, source_values{service, std::move(values), true});
+  caf::anon_send(r.consumer, source_values{service, std::move(values), true});
 }
 
 void watcher::fail_scan(const std::string& service, uint64_t gen,

@@ -38,7 +38,10 @@ class watcher {
   /// by both is reported once).
   void start();
 
-  void watch(const std::string& service, caf::actor sink, bool scan);
+  /// Values and the complete scan go to `consumer` (in the order they
+  /// arrived), a failed scan to `sink`.
+  void watch(const std::string& service, caf::actor sink, caf::actor consumer,
+             bool scan);
   void watch_paths(const std::string& service, caf::actor sink,
                    const std::vector<std::string>& paths);
   void unwatch(const std::string& service, const caf::actor_addr& sink);
@@ -52,6 +55,8 @@ class watcher {
  private:
   struct route {
     caf::actor sink;
+    /// Receives the values and scans.
+    caf::actor consumer;
     uint64_t scan_generation = 0;
     /// Empty: every path; otherwise only these are forwarded.
     std::set<std::string> only;

@@ -28,6 +28,14 @@ bool operator==(const member_removed& x, const member_removed& y) {
   return x.service == y.service;
 }
 
+bool operator==(const source_scanned& x, const source_scanned& y) {
+  return x.service == y.service && x.paths == y.paths && x.offline == y.offline;
+}
+
+bool operator==(const source_spoke& x, const source_spoke& y) {
+  return x.service == y.service && x.offline == y.offline;
+}
+
 bool operator==(const publish_values& x, const publish_values& y) {
   return x.values == y.values;
 }

@@ -34,6 +34,14 @@ using recompute_atom = caf::atom_constant<caf::atom("recompute")>;
 using listed_atom = caf::atom_constant<caf::atom("listed")>;
 /// Aggregator -> itself: the hold after a restart has lasted long enough.
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
+/// Source -> its consumer, once at start: (hello_atom, service); the
+/// consumer answers the source at this handle (source_scanned,
+/// source_spoke, heard_atom).
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+/// Source -> consumer: (heard_atom, service, generation), when did the last
+/// signal arrive? Consumer -> source: (heard_atom, time since the clock's
+/// epoch, 0 for never, generation).
+using heard_atom = caf::atom_constant<caf::atom("heard")>;
 
 // -- D-Bus thread -> actors
 // ----------------------------------------------------
@@ -51,7 +59,9 @@ struct service_vanished {
 };
 
 /// Values of a watched service: a complete scan (`complete`) replaces what
-/// the receiver knew; otherwise only the listed paths changed.
+/// the receiver knew; otherwise only the listed paths changed. A battery
+/// source's values go straight to its consumer (the bank), not through the
+/// source actor (issue 13: one hand-off per input).
 struct source_values {
   std::string service;
   value_map values;
@@ -97,6 +107,23 @@ struct member_update {
   std::string service;
   value_map values;
   bool snapshot = false;
+};
+
+/// Consumer -> source: its complete scan arrived and was taken; `offline`
+/// is why its own values take it out (/Connected 0, /Alarms/BmsCable 2), or
+/// empty.
+struct source_scanned {
+  std::string service;
+  int32_t paths = 0;
+  std::string offline;
+};
+
+/// Consumer -> source: a signal arrived while the source's values are not
+/// taken (it is not online), or its values now take it out; `offline` as
+/// in source_scanned.
+struct source_spoke {
+  std::string service;
+  std::string offline;
 };
 
 /// A source is gone for good (its actor ended without its name leaving:
@@ -190,6 +217,8 @@ BA_INSPECT_AND_COMPARE(settings_added, x.results)
 BA_INSPECT_AND_COMPARE(service_registered, x.service, x.device_instance)
 BA_INSPECT_AND_COMPARE(member_update, x.service, x.values, x.snapshot)
 BA_INSPECT_AND_COMPARE(member_removed, x.service)
+BA_INSPECT_AND_COMPARE(source_scanned, x.service, x.paths, x.offline)
+BA_INSPECT_AND_COMPARE(source_spoke, x.service, x.offline)
 BA_INSPECT_AND_COMPARE(member_state, x.service, x.status, x.reason)
 BA_INSPECT_AND_COMPARE(probe_result, x.service, x.ok, x.connected)
 BA_INSPECT_AND_COMPARE(publish_values, x.values)
@@ -209,6 +238,8 @@ bool operator==(const source_values& x, const source_values& y);
 bool operator==(const scan_failed& x, const scan_failed& y);
 bool operator==(const member_update& x, const member_update& y);
 bool operator==(const member_removed& x, const member_removed& y);
+bool operator==(const source_scanned& x, const source_scanned& y);
+bool operator==(const source_spoke& x, const source_spoke& y);
 bool operator==(const member_state& x, const member_state& y);
 bool operator==(const probe_result& x, const probe_result& y);
 bool operator==(const publish_values& x, const publish_values& y);

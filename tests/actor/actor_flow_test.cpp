@@ -82,39 +82,48 @@ struct fixture : test_coordinator_fixture<> {
     CAF_REQUIRE_EQUAL(bus.watches.size(), before + 1);
     CAF_CHECK_EQUAL(bus.watches.back().service, service);
     CAF_CHECK(bus.watches.back().scan);
+    // Its values go to the bank straight from the bus (issue 13).
+    CAF_CHECK_EQUAL(bus.watches.back().consumer, aggregator);
     return bus.watches.back().sink;
   }
 
-  /// The complete scan of `src` arrives: a snapshot, then "online". A new
-  /// source changes the bank with its snapshot already (its role), while
-  /// "online" waits in the mailbox: one queued recompute. A rescan after
-  /// stale changes it only with "online", which finds the mailbox empty:
-  /// computed at once.
+  /// The complete scan of `src` arrives at the bank (straight from the
+  /// bus), which tells the source; the bank changes only with "online".
   void scanned(caf::actor src, const std::string& service,
-               const value_map& values, bool first_scan = true) {
-    inject((source_values),
-           from(self).to(src).with(source_values{service, values, true}));
-    expect((member_update),
-           from(src).to(aggregator).with(member_update{service, values, true}));
+               const value_map& values) {
+    inject(
+        (source_values),
+        from(self).to(aggregator).with(source_values{service, values, true}));
+    expect((source_scanned),
+           from(aggregator)
+               .to(src)
+               .with(source_scanned{service,
+                                    static_cast<int32_t>(values.size()), ""}));
     expect((member_state),
            from(src)
                .to(aggregator)
                .with(member_state{service, member_status::online, ""}));
-    if (first_scan)
-      expect_queued_publish();
-    else
-      expect_publish();
+    expect_publish();
+  }
+
+  /// Changed values of `service` from the bus (they go to the bank).
+  void signal(const std::string& service, const value_map& values) {
+    inject(
+        (source_values),
+        from(self).to(aggregator).with(source_values{service, values, false}));
+  }
+
+  /// The source's check timer fired: it asks the bank when it last heard
+  /// from it.
+  void check(caf::actor src) {
+    expect((check_atom, uint64_t), from(src).to(src));
+    expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
+    expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
   }
 
   /// With nothing else in its mailbox the aggregator computes at once
   /// (issue 13: no message to itself per input)...
   void expect_publish() {
-    expect((publish_values), from(aggregator).to(publisher));
-  }
-
-  /// ... and during a burst it queues one recompute and publishes then.
-  void expect_queued_publish() {
-    expect((recompute_atom), from(aggregator).to(aggregator));
     expect((publish_values), from(aggregator).to(publisher));
   }
 
@@ -136,7 +145,9 @@ struct fixture : test_coordinator_fixture<> {
   void arrive(caf::actor to, const char* service, double current) {
     // Each finds the mailbox empty: the bank is computed at once (and,
     // while holding, publishes nothing).
-    inject((member_update), from(self).to(to).with(member_update{
+    inject((hello_atom, std::string),
+           from(self).to(to).with(hello_atom::value, std::string{service}));
+    inject((source_values), from(self).to(to).with(source_values{
                                 service, pack(52.0, current), true}));
     inject((member_state), from(self).to(to).with(member_state{
                                service, member_status::online, ""}));
@@ -183,13 +194,12 @@ CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   inject((device_instance),
          from(self).to(publisher).with(device_instance{1024}));
   CAF_REQUIRE_EQUAL(bus.exports.size(), 1u);
-  // Only the current changes: the source passes on just that path.
+  // Only the current changes: the bank takes just that path, without a
+  // hop through the source actor (issue 13).
   value_map delta{{"/Dc/0/Current", value::real(-5.04)}};
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, delta, false}));
   auto rebuilds = agg_state().input_rebuilds;
-  expect((member_update),
-         from(src).to(aggregator).with(member_update{bat_a, delta, false}));
+  signal(bat_a, delta);
+  disallow((source_spoke), from(aggregator).to(src));
   expect_publish();
   // A value update leaves who counts as it is: the bank's input and the
   // roster paths are not rebuilt for it (issue 13).
@@ -204,15 +214,13 @@ CAF_TEST(changes flow as deltas and leave in one update per cycle) {
   CAF_CHECK_EQUAL(fake_bus::find(items, "/Dc/0/Voltage"),
                   value::text("<missing>"));
   // The same value again changes nothing and sends nothing.
-  inject((source_values),
-         from(self).to(src).with(source_values{bat_a, delta, false}));
-  disallow((member_update), from(src).to(aggregator));
+  auto updates = agg_state().updates;
+  signal(bat_a, delta);
+  disallow((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(agg_state().updates, updates);
   // -5.03 rounds to the -5.0 already on the bus (and V x I to the same
   // -262 W): no second update.
-  inject((source_values),
-         from(self).to(src).with(source_values{
-             bat_a, {{"/Dc/0/Current", value::real(-5.03)}}, false}));
-  expect((member_update), from(src).to(aggregator));
+  signal(bat_a, {{"/Dc/0/Current", value::real(-5.03)}});
   expect_publish();
   // The clock has not moved since the last flush: this one waits for the
   // end of the publish interval (10 ms).
@@ -246,10 +254,48 @@ CAF_TEST(a source that leaves the bus is dropped from the bank) {
 
 CAF_TEST(values before the scan completes do not count) {
   auto src = appear(bat_a);
+  signal(bat_a, {{"/Dc/0/Voltage", value::real(1.0)}});
+  disallow((publish_values), from(aggregator).to(publisher));
+  disallow((source_spoke), from(aggregator).to(src));
+  CAF_CHECK_EQUAL(agg_state().sources.all().count(bat_a), 0u);
+}
+
+// The scan reaches the bank straight from the bus, and so do the signals
+// after it, in order: a signal that arrives before the source has said
+// "online" is not lost (it would have been with the scan passing through
+// the source actor and the signals not).
+CAF_TEST(a signal right after the scan counts before the source is online) {
+  auto src = appear(bat_a);
   inject((source_values),
-         from(self).to(src).with(source_values{
-             bat_a, {{"/Dc/0/Voltage", value::real(1.0)}}, false}));
-  disallow((member_update), from(src).to(aggregator));
+         from(self)
+             .to(aggregator)
+             .with(source_values{bat_a, pack(52.0, 10.0), true}));
+  signal(bat_a, {{"/Dc/0/Current", value::real(7.0)}});
+  expect((source_scanned), from(aggregator).to(src));
+  expect((member_state), from(src).to(aggregator));
+  sched.run();
+  CAF_CHECK_EQUAL(out("/Dc/0/Current"), value::real(7.0));
+}
+
+CAF_TEST(values of a service without a source actor are not taken) {
+  inject((source_values),
+         from(self)
+             .to(aggregator)
+             .with(source_values{bat_b, pack(52.0, 10.0), true}));
+  disallow((publish_values), from(aggregator).to(publisher));
+  CAF_CHECK_EQUAL(agg_state().sources.all().count(bat_b), 0u);
+}
+
+CAF_TEST(bad values are taken as invalid and logged once) {
+  auto src = appear(bat_a);
+  auto values = pack(52.0, 10.0);
+  values["/Soc"] = value::real(150.0);
+  scanned(src, bat_a, values);
+  CAF_CHECK(!agg_state().sources.all().at(bat_a).src.values.at("/Soc").valid());
+  CAF_CHECK(!out("/Soc").valid());
+  signal(bat_a, {{"/Soc", value::real(55.0)}});
+  expect_publish();
+  CAF_CHECK_EQUAL(out("/Soc"), value::real(55.0));
 }
 
 CAF_TEST(own and excluded services get no source) {
@@ -323,24 +369,31 @@ CAF_TEST(a written custom name is persisted through settings) {
 CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
   auto src = appear(bat_a);
   scanned(src, bat_a, pack(52.0, 10.0));
-  inject((source_values),
-         from(self).to(src).with(
-             source_values{bat_a, {{"/Connected", value::integer(0)}}, false}));
-  expect((member_update), from(src).to(aggregator));
+  signal(bat_a, {{"/Connected", value::integer(0)}});
+  expect((source_spoke),
+         from(aggregator).to(src).with(source_spoke{bat_a, "/Connected 0"}));
   expect((member_state),
          from(src)
              .to(aggregator)
              .with(member_state{bat_a, member_status::stale, "/Connected 0"}));
-  expect_queued_publish();
+  expect_publish();
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
   CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
+  // Out: its values wait for the rescan (the source hears that it spoke).
+  signal(bat_a, {{"/Dc/0/Current", value::real(-1.0)}});
+  expect((source_spoke),
+         from(aggregator).to(src).with(source_spoke{bat_a, "/Connected 0"}));
+  CAF_CHECK_EQUAL(
+      agg_state().sources.all().at(bat_a).src.values.at("/Dc/0/Current"),
+      value::real(10.0));
+  CAF_CHECK_EQUAL(bus.watches.size(), 1u);
   // Back: the source is read completely before it counts.
-  inject((source_values),
-         from(self).to(src).with(
-             source_values{bat_a, {{"/Connected", value::integer(1)}}, false}));
+  signal(bat_a, {{"/Connected", value::integer(1)}});
+  expect((source_spoke),
+         from(aggregator).to(src).with(source_spoke{bat_a, ""}));
   CAF_CHECK_EQUAL(bus.watches.size(), 2u);
   CAF_CHECK(bus.watches.back().scan);
-  scanned(src, bat_a, pack(51.0, 3.0), false);
+  scanned(src, bat_a, pack(51.0, 3.0));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
   CAF_CHECK_EQUAL(out("/Dc/0/Current"), value::real(3.0));
 }
@@ -353,7 +406,7 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   CAF_CHECK_EQUAL(advance_time(30s), 2u);
   sched.run();
   CAF_CHECK_EQUAL(advance_time(30s), 1u);
-  expect((check_atom, uint64_t), from(src).to(src));
+  check(src);
   CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
@@ -364,13 +417,13 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
   // It answers again 5 s later: rescanned, then online.
   CAF_CHECK_EQUAL(advance_time(5s), 1u);
-  expect((check_atom, uint64_t), from(src).to(src));
+  check(src);
   CAF_REQUIRE_EQUAL(bus.probes.size(), 2u);
   auto scans = bus.watches.size();
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   CAF_CHECK_EQUAL(bus.watches.size(), scans + 1);
-  scanned(src, bat_a, pack(52.5, 1.0), false);
+  scanned(src, bat_a, pack(52.5, 1.0));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
 }
 
@@ -380,11 +433,32 @@ CAF_TEST(a quiet source that answers the probe stays online) {
   CAF_CHECK_EQUAL(advance_time(30s), 2u);
   sched.run();
   CAF_CHECK_EQUAL(advance_time(30s), 1u);
-  expect((check_atom, uint64_t), from(src).to(src));
+  check(src);
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   disallow((member_state), from(src).to(aggregator));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+}
+
+// The source actor no longer sees the signals: it asks the bank when the
+// last one came before it probes.
+CAF_TEST(a source whose signals reach the bank is not probed) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  CAF_CHECK_EQUAL(advance_time(30s), 2u);
+  sched.run();
+  // A signal 40 s after the scan: the check at 60 s finds 20 s of quiet
+  // and looks again 40 s later.
+  CAF_CHECK_EQUAL(advance_time(10s), 0u);
+  signal(bat_a, {{"/Dc/0/Current", value::real(9.0)}});
+  expect_publish();
+  CAF_CHECK_EQUAL(advance_time(20s), 1u);
+  check(src);
+  CAF_CHECK_EQUAL(bus.probes.size(), 0u);
+  CAF_CHECK_EQUAL(advance_time(39s), 0u);
+  CAF_CHECK_EQUAL(advance_time(1s), 1u);
+  check(src);
+  CAF_CHECK_EQUAL(bus.probes.size(), 1u);
 }
 
 CAF_TEST(redetect clears the roster to the members online) {

@@ -16,6 +16,7 @@ class fake_bus : public bus_port {
   struct watch_call {
     std::string service;
     caf::actor sink;
+    caf::actor consumer;
     bool scan;
   };
   struct update_call {
@@ -45,8 +46,9 @@ class fake_bus : public bus_port {
   std::vector<std::vector<setting_result>> settings_calls;
   std::vector<set_call> sets;
 
-  void watch(const std::string& service, caf::actor sink, bool scan) override {
-    watches.push_back({service, std::move(sink), scan});
+  void watch(const std::string& service, caf::actor sink, caf::actor consumer,
+             bool scan) override {
+    watches.push_back({service, std::move(sink), std::move(consumer), scan});
   }
   void watch_paths(const std::string& service, caf::actor sink,
                    std::vector<std::string> paths) override {

@@ -13,6 +13,7 @@
 #include "actors/roles.hpp"
 #include "actors/settings.hpp"
 #include "actors/source.hpp"
+#include "actors/source_table.hpp"
 
 using namespace ba;
 
@@ -140,6 +141,74 @@ CAF_TEST(a source reports itself offline by Connected 0 or BmsCable 2) {
                   "");
   CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(2)}}),
                   "/Alarms/BmsCable 2");
+}
+
+// The bank takes its sources' values straight from the bus (issue 13):
+// the checks, bounds and change filter the source actor used to apply.
+CAF_TEST(the table takes a scan and then only what changed) {
+  const std::string bat = "com.victronenergy.battery.a";
+  source_table table;
+  caf::actor_clock::time_point t0{std::chrono::seconds(100)};
+  std::vector<std::string> warnings;
+  value_map changed;
+  // Before its first scan nothing is kept: the scan brings everything.
+  CAF_CHECK(table.take_changes(bat, {{"/Soc", value::real(50.0)}}, t0, changed,
+                               warnings)
+            == nullptr);
+  CAF_CHECK(table.all().empty());
+  value_map scan{{"/Soc", value::real(150.0)},
+                 {"/Dc/0/Voltage", value::real(52.0)},
+                 {"/Connected", value::integer(1)},
+                 {"/" + std::string(max_path_bytes, 'x'), value::integer(1)}};
+  auto values = table.take_scan(bat, scan, t0, warnings);
+  CAF_CHECK_EQUAL(values.size(), 3u);
+  CAF_CHECK(!values.at("/Soc").valid());
+  CAF_REQUIRE_EQUAL(warnings.size(), 2u);
+  CAF_CHECK_EQUAL(warnings[0], "com.victronenergy.battery.a /Soc: SoC 150 "
+                               "outside 0..100 (ignored)");
+  CAF_CHECK_EQUAL(warnings[1],
+                  "com.victronenergy.battery.a: paths dropped (longer than "
+                  "256 bytes, or more than 64 outside the battery "
+                  "vocabulary), e.g. /"
+                      + std::string(max_path_bytes, 'x'));
+  auto& t = table.replace(bat, values, t0);
+  CAF_CHECK(t.taking);
+  CAF_CHECK_EQUAL(t.last_signal, t0);
+  // Only what differs is kept as changed; a bad value is logged once.
+  warnings.clear();
+  auto t1 = t0 + std::chrono::seconds(1);
+  auto* got = table.take_changes(bat,
+                                 {{"/Dc/0/Voltage", value::real(52.0)},
+                                  {"/Soc", value::real(150.0)},
+                                  {"/Dc/0/Current", value::real(3.0)}},
+                                 t1, changed, warnings);
+  CAF_REQUIRE(got == &t);
+  CAF_CHECK(warnings.empty());
+  CAF_CHECK_EQUAL(changed, (value_map{{"/Dc/0/Current", value::real(3.0)}}));
+  CAF_CHECK_EQUAL(t.src.values.at("/Dc/0/Current"), value::real(3.0));
+  CAF_CHECK_EQUAL(t.last_signal, t1);
+  // Its own values take it out: these still count, later ones wait for
+  // its rescan, while the status paths are still followed.
+  changed.clear();
+  table.take_changes(
+      bat,
+      {{"/Connected", value::integer(0)}, {"/Dc/0/Current", value::real(4.0)}},
+      t1, changed, warnings);
+  CAF_CHECK_EQUAL(changed.size(), 2u);
+  CAF_CHECK_EQUAL(offline_reason(t.status_values), "/Connected 0");
+  t.taking = false; // the bank does this as it tells the source actor
+  changed.clear();
+  table.take_changes(
+      bat,
+      {{"/Connected", value::integer(1)}, {"/Dc/0/Current", value::real(5.0)}},
+      t1, changed, warnings);
+  CAF_CHECK(changed.empty());
+  CAF_CHECK_EQUAL(t.src.values.at("/Dc/0/Current"), value::real(4.0));
+  CAF_CHECK_EQUAL(offline_reason(t.status_values), "");
+  // A scan that says it is out is not taken either.
+  table.take_scan(bat, {{"/Alarms/BmsCable", value::integer(2)}}, t1, warnings);
+  CAF_CHECK(!t.taking);
+  CAF_CHECK_EQUAL(offline_reason(t.status_values), "/Alarms/BmsCable 2");
 }
 
 CAF_TEST(a source counts while online or inside its grace) {

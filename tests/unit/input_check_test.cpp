@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "actors/input_check.hpp"
-#include "actors/source.hpp"
+#include "actors/source_table.hpp"
 
 using namespace ba;
 
