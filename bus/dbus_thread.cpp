@@ -65,12 +65,85 @@ void dbus_thread::start(std::function<void(const std::string&)> on_fatal) {
   });
 }
 
+void dbus_thread::fail(const std::string& why) {
+  if (broken_)
+    return;
+  broken_ = true;
+  if (on_fatal_)
+    on_fatal_("D-Bus loop died: " + why);
+}
+
 void dbus_thread::post(job f) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     jobs_.push_back(std::move(f));
   }
+  // From the loop itself (an actor or a callback): the pass that posted it
+  // loops again before it polls.
+  if (!on_loop_thread())
+    wake();
+}
+
+void dbus_thread::host_actors(caf::execution_unit* unit, size_t throughput) {
+  unit_ = unit;
+  throughput_ = throughput;
+}
+
+void dbus_thread::schedule(caf::resumable* job) {
+  if (on_loop_thread()) {
+    ready_.push_back(job);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    incoming_.push_back(job);
+  }
   wake();
+}
+
+bool dbus_thread::run_actors() {
+  if (ready_.empty())
+    return false;
+  if (unit_ == nullptr) {
+    // No longer hosting (the scheduler stopped): nothing may run.
+    for (auto* job : ready_)
+      intrusive_ptr_release(job);
+    ready_.clear();
+    return false;
+  }
+  // Bounded: actors that keep each other busy do not starve the bus.
+  constexpr int max_rounds = 64;
+  for (int i = 0; i < max_rounds && !ready_.empty(); ++i) {
+    round_.swap(ready_);
+    for (auto* job : round_) {
+      switch (job->resume(unit_, throughput_)) {
+        case caf::resumable::resume_later:
+          // Its throughput is used up: again in the next round.
+          ready_.push_back(job);
+          break;
+        case caf::resumable::shutdown_execution_unit:
+          break;
+        default:
+          // Done, or waiting for a message: the reference it was scheduled
+          // with is given back (it is scheduled again with a new one).
+          intrusive_ptr_release(job);
+          break;
+      }
+    }
+    round_.clear();
+  }
+  return true;
+}
+
+void dbus_thread::release_actors(void (*release)(caf::resumable*)) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ready_.insert(ready_.end(), incoming_.begin(), incoming_.end());
+    incoming_.clear();
+  }
+  for (auto* job : ready_)
+    release(job);
+  ready_.clear();
 }
 
 void dbus_thread::call(job f) {
@@ -113,14 +186,27 @@ void dbus_thread::wake() {
 }
 
 bool dbus_thread::run_jobs() {
-  std::deque<job> batch;
+  bool actors = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    batch.swap(jobs_);
+    batch_.swap(jobs_);
+    if (!incoming_.empty()) {
+      actors = true;
+      ready_.insert(ready_.end(), incoming_.begin(), incoming_.end());
+      incoming_.clear();
+    }
   }
-  for (auto& f : batch)
-    f();
-  return !batch.empty();
+  bool any = !batch_.empty();
+  for (auto& f : batch_) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      // A job touching a failed connection: the failure is reported once.
+      fail(e.what());
+    }
+  }
+  batch_.clear();
+  return any || actors;
 }
 
 bool dbus_thread::drain(sdbus::IConnection& conn) {
@@ -140,38 +226,58 @@ void dbus_thread::run() {
   std::vector<pollfd> fds;
   for (;;) {
     bool did_work = run_jobs();
+    if (run_actors())
+      did_work = true;
     // Jobs may add or remove connections: iterate over a copy.
     auto conns = conns_;
+    if (broken_)
+      conns.clear();
     // Only a connection with something to do: new, readable or writable at
     // the last poll, or holding work already (messages read during a
     // synchronous call, a call timeout that expired). Processing an idle
     // one costs an empty recvmsg, and every job's wake-up used to pay
     // that on each connection.
-    for (auto& c : conns) {
-      bool due = take_due(c.get())
-                 || c->getEventLoopPollData().getPollTimeout() == 0;
-      if (due && drain(*c))
-        did_work = true;
+    try {
+      for (auto& c : conns) {
+        bool due = take_due(c.get())
+                   || c->getEventLoopPollData().getPollTimeout() == 0;
+        if (due && drain(*c))
+          did_work = true;
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+      continue;
     }
     if (stopping_) {
-      // Flush what the last jobs queued, then leave.
-      while (run_jobs()) {
+      // Flush what the last jobs and actors queued, then leave.
+      for (;;) {
+        bool more = run_jobs();
+        if (run_actors())
+          more = true;
+        if (!more)
+          break;
       }
-      for (auto& c : conns_)
-        while (c->processPendingRequest()) {
-        }
+      if (!broken_)
+        for (auto& c : conns_)
+          while (c->processPendingRequest()) {
+          }
       return;
     }
-    if (did_work)
+    if (did_work || !ready_.empty())
       continue;
     fds.clear();
     int timeout = -1;
-    for (auto& c : conns) {
-      auto pd = c->getEventLoopPollData();
-      fds.push_back(pollfd{pd.fd, static_cast<short>(pd.events), 0});
-      auto t = pd.getPollTimeout();
-      if (t >= 0 && (timeout < 0 || t < timeout))
-        timeout = t;
+    try {
+      for (auto& c : conns) {
+        auto pd = c->getEventLoopPollData();
+        fds.push_back(pollfd{pd.fd, static_cast<short>(pd.events), 0});
+        auto t = pd.getPollTimeout();
+        if (t >= 0 && (timeout < 0 || t < timeout))
+          timeout = t;
+      }
+    } catch (const std::exception& e) {
+      fail(e.what());
+      continue;
     }
     fds.push_back(pollfd{wake_fd_, POLLIN, 0});
     auto n = poll(fds.data(), fds.size(), timeout);

@@ -6,6 +6,11 @@
 // problems (unflushed sends, a pending-call race, emits blocking while a
 // callback runs). Callbacks never block, so the thread never waits for
 // actors and actors never wait for it.
+//
+// It also runs the CAF actors (loop_scheduler hosts them here): an input
+// signal is decoded, aggregated and published in one pass of this thread,
+// without waking another (issue 13). Actors run between passes over the
+// connections, never inside an sdbus-c++ callback.
 
 #include <atomic>
 #include <deque>
@@ -16,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <caf/execution_unit.hpp>
+#include <caf/resumable.hpp>
 #include <sdbus-c++/IConnection.h>
 
 namespace ba {
@@ -36,12 +43,31 @@ class dbus_thread {
   void remove_connection(const sdbus::IConnection* conn);
 
   /// Starts the loop thread (named `dbus-loop`). `on_fatal` runs on that
-  /// thread if the loop dies of an exception (design: the process then ends
-  /// cleanly and daemontools restarts it).
+  /// thread if the D-Bus side fails with an exception (design: the process
+  /// then ends cleanly and daemontools restarts it). The loop then leaves
+  /// the connections alone but keeps running jobs and actors, so that the
+  /// actors can still be stopped.
   void start(std::function<void(const std::string&)> on_fatal);
 
-  /// Thread-safe, never blocks.
+  /// Thread-safe, never blocks. From the loop itself without a wake-up.
   void post(job f);
+
+  /// Actors run in `unit`, each resumed with at most `throughput` messages
+  /// (null: none hosted). Before start(), or on the loop.
+  void host_actors(caf::execution_unit* unit, size_t throughput);
+
+  /// An actor has work: run it on the loop. Any thread; from the loop itself
+  /// without a wake-up. Takes over the reference the caller holds.
+  void schedule(caf::resumable* job);
+
+  /// Runs the scheduled actors until none has work or a bounded number of
+  /// rounds passed (then the connections get their turn). On the loop.
+  /// True if any ran.
+  bool run_actors();
+
+  /// Hands every actor still scheduled to `release` (after the scheduler
+  /// stopped). On the loop, or after it ended.
+  void release_actors(void (*release)(caf::resumable*));
 
   /// Runs `f` on the loop and waits for it: only for setup and tests.
   void call(job f);
@@ -53,7 +79,11 @@ class dbus_thread {
 
  private:
   void run();
+  /// Runs the posted jobs and moves the actors scheduled from other threads
+  /// to the run queue; true if there was any of either.
   bool run_jobs();
+  /// The D-Bus side failed: reported once, connections left alone.
+  void fail(const std::string& why);
   /// Processes `conn` while sd-bus holds work for it; true if it did any.
   static bool drain(sdbus::IConnection& conn);
   void mark_due(const sdbus::IConnection* conn);
@@ -63,6 +93,16 @@ class dbus_thread {
   int wake_fd_ = -1;
   std::mutex mtx_;
   std::deque<job> jobs_;
+  /// Swapped with jobs_ on each pass (no allocation once grown).
+  std::deque<job> batch_;
+  /// Actors scheduled from other threads (under mtx_), and the run queue
+  /// and the round being run (loop only).
+  std::vector<caf::resumable*> incoming_;
+  std::vector<caf::resumable*> ready_;
+  std::vector<caf::resumable*> round_;
+  caf::execution_unit* unit_ = nullptr;
+  size_t throughput_ = 0;
+  bool broken_ = false;
   std::vector<std::shared_ptr<sdbus::IConnection>> conns_;
   /// Connections to process in the next pass (see run()). A few entries,
   /// and no allocation per event once it has grown to them.

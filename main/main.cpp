@@ -16,6 +16,7 @@
 #include "actors/supervisor.hpp"
 #include "bus/bus_adapter.hpp"
 #include "bus/dbus_thread.hpp"
+#include "bus/loop_scheduler.hpp"
 #include "main/cli.hpp"
 #include "main/config_loader.hpp"
 #include "main/reloader.hpp"
@@ -51,17 +52,15 @@ void print_report(const config_report& rep) {
 }
 
 struct actor_config : caf::actor_system_config {
-  actor_config() {
-    // The work-stealing default polls: ~2.5 % of a core while idle, against
-    // ~0.07 % for sharing (caf-sdbus-notes 2.10).
-    set("scheduler.policy", caf::atom("sharing"));
-    // One worker: an input signal passes three actors in a row (source,
-    // aggregator, publisher), and with two workers each hand-over woke the
-    // other thread (a futex wake and a context switch per hop). One worker
-    // runs the chain in one go: 10-27 % less CPU per update in bench/run,
-    // same latency (bench/RESULTS.md). No actor blocks, so one is enough,
-    // and the aggregator never takes both cores of a GX.
-    set("scheduler.max-threads", 1);
+  explicit actor_config(dbus_thread& loop) {
+    // The actors run on the D-Bus thread (loop_scheduler): one thread per
+    // input signal instead of a hand-off to a CAF worker and back (issue
+    // 13). It replaces CAF's own scheduler, so `scheduler.*` settings no
+    // longer apply; an idle process has no polling worker either.
+    module_factories.push_back(
+        [&loop](caf::actor_system& sys) -> caf::actor_system::module* {
+          return loop_scheduler::make(sys, loop);
+        });
   }
 };
 
@@ -146,7 +145,7 @@ int main(int argc, char** argv) {
           + cfg.service_name);
 
   {
-    actor_config acfg;
+    actor_config acfg{loop};
     caf::actor_system sys{acfg};
     // Test hooks: SIGUSR2 crashes the aggregator, to show supervision;
     // BA_HEALTH_INTERVAL_MS shortens the minute of the health summary.

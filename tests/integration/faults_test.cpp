@@ -1172,6 +1172,35 @@ CAF_TEST(termination with a frozen bus daemon exits within two seconds) {
   });
 }
 
+// The actors run on the D-Bus thread (issue 13): when the bus goes away that
+// thread must still run them to their end, or the process would hang on
+// its way out instead of exiting for daemontools to restart it.
+CAF_TEST(a dead bus daemon ends the process with code 1 within two seconds) {
+  // Its own bus and process: the scenario's client does not survive the
+  // daemon's death.
+  tmp_dir dir;
+  private_bus bus{dir.path()};
+  auto cfg = dir.write_file("config.json", config());
+  child_process daemon{"aggregator",
+                       {daemon_path(), "--config", cfg, "--bus", bus.address()},
+                       dir.path(),
+                       {}};
+  CAF_REQUIRE(daemon.wait_for_log_line("starting as", 10s));
+  // Let it finish its start-up (ListNames, the settings it waits for).
+  std::this_thread::sleep_for(500ms);
+  auto t0 = clock_type::now();
+  bus.process().signal(SIGKILL);
+  auto code = daemon.wait_exit(10s);
+  CAF_REQUIRE(code.has_value());
+  auto took = ms_between(t0, daemon.exited_at());
+  CAF_MESSAGE("exited with " << *code << " after " << took << " ms");
+  CAF_CHECK_EQUAL(*code, 1);
+  CAF_CHECK_LESS(took, 2000);
+  CAF_CHECK(daemon.log().find("ERROR main: D-Bus loop died: ")
+            != std::string::npos);
+  CAF_CHECK(daemon.log().find("INFO main: stopped") != std::string::npos);
+}
+
 // Issue 12, finding 6: a PropertiesChanged with a wrong signature used to be
 // dropped without a word; now one line per source, however many arrive.
 CAF_TEST(malformed PropertiesChanged signals are logged once per source) {
