@@ -1,5 +1,7 @@
 #include "bus/loop_scheduler.hpp"
 
+#include <pthread.h>
+
 #include <caf/logger.hpp>
 
 namespace ba {
@@ -38,6 +40,7 @@ void loop_scheduler::start() {
   // clock thread, as with CAF's schedulers: a due timer enqueues its actor
   // here, which wakes the loop.
   timer_ = std::thread{[this] {
+    pthread_setname_np(pthread_self(), "caf.clock");
     system().thread_started();
     clock_.run_dispatch_loop();
     system().thread_terminates();
