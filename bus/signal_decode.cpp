@@ -1,13 +1,14 @@
 #include "bus/signal_decode.hpp"
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 
-#include <sdbus-c++/Error.h>
 #include <sdbus-c++/Types.h>
+#include <systemd/sd-bus.h>
 
-#include "bus/value_conversion.hpp"
+#include "bus/raw_message.hpp"
 
 // Defined and exported by libsdbus-c++ 1.2.0 (src/Message.cpp, used by
 // sdbus::Variant's default constructor) but declared in no installed header.
@@ -19,118 +20,150 @@ namespace ba {
 
 namespace {
 
-// Rewinds to the start of the body and tells whether its first argument is
-// an array with element signature `element`, without consuming it. Checking
-// first keeps a mismatch out of sdbus-c++'s deserialisers: they throw in
-// the middle of a container and leave the read cursor inside it.
-bool body_is_array_of(sdbus::Message& msg, const char* element) {
-  msg.rewind(true); // throws on an unsealed message: the caller catches
-  msg.clearFlags();
-  std::string type;
-  std::string contents;
-  msg.peekType(type, contents);
-  return type == "a" && contents == element;
-}
-
 void set(bool* flag, bool x) {
   if (flag)
     *flag = x;
 }
 
-// The D-Bus basic types a Venus value may arrive as.
-bool is_value_type(const std::string& sig) {
-  return sig.size() == 1 && std::strchr("dyniquxtbs", sig[0]) != nullptr;
-}
-
 template <class T>
-T read_basic(sdbus::Message& msg) {
-  T x{};
-  msg >> x;
-  return x;
+int read_basic(sd_bus_message* m, char type, T& x) {
+  return sd_bus_message_read_basic(m, type, &x);
 }
 
-// Reads the variant at the cursor straight from the message: no
-// sdbus::Variant temporary, which is a message of its own that reading and
-// copying cost about a fifth of the aggregator's instructions
-// (bench/RESULTS.md). Types that are no Venus value type go the generic
-// way (rare: mostly the empty array that means invalid).
-value read_variant(sdbus::Message& msg, bool* odd) {
-  std::string type;
-  std::string contents;
-  msg.peekType(type, contents);
-  if (type != "v" || !is_value_type(contents)) {
-    sdbus::Variant v;
-    msg >> v;
-    return from_variant(v, odd);
-  }
+// Reads the variant at the cursor into `out` as `from_variant` would: every
+// numeric wire type a number, `s` a text; any array invalid (an empty
+// `ai`, `au` or `av` is the Venus marker of invalid; other arrays and
+// every other type are odd). Returns < 0 on a malformed body.
+int read_variant(sd_bus_message* m, value& out, bool* odd) {
   set(odd, false);
-  msg.enterVariant(contents);
-  value x;
-  switch (contents[0]) {
-    case 'd':
-      x = value::real(read_basic<double>(msg));
-      break;
-    case 'y':
-      x = value::integer(read_basic<uint8_t>(msg));
-      break;
-    case 'n':
-      x = value::integer(read_basic<int16_t>(msg));
-      break;
-    case 'q':
-      x = value::integer(read_basic<uint16_t>(msg));
-      break;
-    case 'i':
-      x = value::integer(read_basic<int32_t>(msg));
-      break;
-    case 'u':
-      x = value::integer(read_basic<uint32_t>(msg));
-      break;
-    case 'x':
-      x = value::integer(read_basic<int64_t>(msg));
-      break;
-    case 't': {
-      auto n = read_basic<uint64_t>(msg);
-      if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        x = value::real(static_cast<double>(n));
-      else
-        x = value::integer(static_cast<int64_t>(n));
-      break;
+  char type = 0;
+  const char* contents = nullptr;
+  int r = sd_bus_message_peek_type(m, &type, &contents);
+  if (r <= 0 || type != 'v' || contents == nullptr)
+    return r < 0 ? r : -EBADMSG;
+  if ((r = sd_bus_message_enter_container(m, 'v', contents)) < 0)
+    return r;
+  out = value::invalid();
+  if (contents[0] != 0 && contents[1] == 0) {
+    switch (contents[0]) {
+      case 'd': {
+        double x = 0;
+        r = read_basic(m, 'd', x);
+        out = value::real(x);
+        break;
+      }
+      case 'y': {
+        uint8_t x = 0;
+        r = read_basic(m, 'y', x);
+        out = value::integer(x);
+        break;
+      }
+      case 'n': {
+        int16_t x = 0;
+        r = read_basic(m, 'n', x);
+        out = value::integer(x);
+        break;
+      }
+      case 'q': {
+        uint16_t x = 0;
+        r = read_basic(m, 'q', x);
+        out = value::integer(x);
+        break;
+      }
+      case 'i': {
+        int32_t x = 0;
+        r = read_basic(m, 'i', x);
+        out = value::integer(x);
+        break;
+      }
+      case 'u': {
+        uint32_t x = 0;
+        r = read_basic(m, 'u', x);
+        out = value::integer(x);
+        break;
+      }
+      case 'x': {
+        int64_t x = 0;
+        r = read_basic(m, 'x', x);
+        out = value::integer(x);
+        break;
+      }
+      case 't': {
+        uint64_t x = 0;
+        r = read_basic(m, 't', x);
+        if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+          out = value::real(static_cast<double>(x));
+        else
+          out = value::integer(static_cast<int64_t>(x));
+        break;
+      }
+      case 'b': {
+        int x = 0; // sd-bus reads a boolean into an int
+        r = read_basic(m, 'b', x);
+        out = value::integer(x != 0 ? 1 : 0);
+        break;
+      }
+      case 's': {
+        const char* x = nullptr;
+        r = read_basic(m, 's', x);
+        out = value::text(x != nullptr ? x : "");
+        break;
+      }
+      default:
+        set(odd, true);
+        r = sd_bus_message_skip(m, contents);
+        break;
     }
-    case 'b':
-      x = value::integer(read_basic<bool>(msg) ? 1 : 0);
-      break;
-    default: { // 's'
-      auto* str = read_basic<char*>(msg);
-      x = value::text(str != nullptr ? str : "");
-      break;
-    }
+  } else if (std::strcmp(contents, "ai") == 0) {
+    const void* items = nullptr;
+    size_t bytes = 0;
+    r = sd_bus_message_read_array(m, 'i', &items, &bytes);
+    set(odd, bytes != 0);
+  } else {
+    set(odd, !(std::strcmp(contents, "au") == 0
+               || std::strcmp(contents, "av") == 0));
+    r = sd_bus_message_skip(m, contents);
   }
-  msg.exitVariant();
-  return x;
+  if (r < 0)
+    return r;
+  return sd_bus_message_exit_container(m);
 }
 
-// Reads one `{sv}` dict (the cursor at the array) and returns its "Value"
-// (the first one), or none without one. Other keys (Text, Min, Max...) are
-// read and dropped: the message has no way to skip an item.
-caf::optional<value> read_value_entry(sdbus::Message& msg, bool* odd) {
+// Reads one `{sv}` dict (the cursor at the array): its first "Value" into
+// `out` (`found` set), the other keys (Text, Min, Max...) skipped.
+int read_value_entry(sd_bus_message* m, value& out, bool& found, bool* odd) {
   set(odd, false);
-  caf::optional<value> result;
-  msg.enterContainer("{sv}");
-  char* key = nullptr;
-  while (msg.enterDictEntry("sv")) {
-    msg >> key;
-    bool is_odd = false;
-    if (!result && key != nullptr && std::strcmp(key, "Value") == 0) {
-      result = read_variant(msg, &is_odd);
-      set(odd, is_odd);
+  found = false;
+  int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+  if (r <= 0)
+    return r < 0 ? r : -EBADMSG;
+  while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+    const char* key = nullptr;
+    if ((r = sd_bus_message_read_basic(m, 's', &key)) < 0)
+      return r;
+    if (!found && key != nullptr && std::strcmp(key, "Value") == 0) {
+      found = true;
+      r = read_variant(m, out, odd);
     } else {
-      read_variant(msg, nullptr);
+      r = sd_bus_message_skip(m, "v");
     }
-    msg.exitDictEntry();
+    if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+      return r;
   }
-  msg.clearFlags();
-  msg.exitContainer();
-  return result;
+  if (r < 0)
+    return r;
+  return sd_bus_message_exit_container(m);
+}
+
+// Rewinds to the start of the body and tells whether its first argument is
+// an array with element signature `element`, without consuming it.
+bool body_is_array_of(sd_bus_message* m, const char* element) {
+  if (m == nullptr || sd_bus_message_rewind(m, 1) < 0)
+    return false;
+  char type = 0;
+  const char* contents = nullptr;
+  return sd_bus_message_peek_type(m, &type, &contents) > 0 && type == 'a'
+         && contents != nullptr && std::strcmp(contents, element) == 0;
 }
 
 } // namespace
@@ -140,36 +173,45 @@ value_map decode_items_changed(sdbus::Message& msg,
                                bool* bad_signature) {
   set(bad_signature, false);
   value_map values;
-  std::vector<std::string> odd;
+  auto* m = raw_message::of(msg);
+  // Paths read before a failure are not trusted either: nothing is kept.
+  auto bad = [&] {
+    set(bad_signature, true);
+    return value_map{};
+  };
   try {
-    if (!body_is_array_of(msg, "{sa{sv}}")) {
-      set(bad_signature, true);
-      return {};
-    }
-    msg.enterContainer("{sa{sv}}");
-    std::string path;
-    while (msg.enterDictEntry("sa{sv}")) {
-      msg >> path;
+    if (!body_is_array_of(m, "{sa{sv}}"))
+      return bad();
+    std::vector<std::string> odd;
+    int r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+    if (r <= 0)
+      return bad();
+    value x;
+    while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+      const char* path = nullptr;
+      if (sd_bus_message_read_basic(m, 's', &path) < 0 || path == nullptr)
+        return bad();
+      bool found = false;
       bool is_odd = false;
-      auto x = read_value_entry(msg, &is_odd);
-      msg.exitDictEntry();
-      if (!x)
+      if (read_value_entry(m, x, found, &is_odd) < 0
+          || sd_bus_message_exit_container(m) < 0)
+        return bad();
+      if (!found)
         continue;
       // The first entry of a path wins, as in a dict read into a map.
-      if (values.emplace(path, std::move(*x)).second && is_odd)
-        odd.push_back(path);
+      auto [it, fresh] = values.emplace(path, std::move(x));
+      if (fresh && is_odd)
+        odd.push_back(it->first);
     }
-    msg.clearFlags();
-    msg.exitContainer();
+    if (r < 0 || sd_bus_message_exit_container(m) < 0)
+      return bad();
+    if (odd_paths)
+      for (auto& p : odd)
+        odd_paths->push_back(std::move(p));
   } catch (...) {
-    // sdbus::Error from sd-bus, or std::bad_alloc: nothing of the body is
-    // trusted then, not even the entries read before the failure.
-    set(bad_signature, true);
-    return {};
+    // std::bad_alloc: nothing of the body is trusted.
+    return bad();
   }
-  if (odd_paths)
-    for (auto& p : odd)
-      odd_paths->push_back(std::move(p));
   return values;
 }
 
@@ -177,14 +219,21 @@ caf::optional<value> decode_properties_changed(sdbus::Message& msg, bool* odd,
                                                bool* bad_signature) {
   set(odd, false);
   set(bad_signature, false);
+  auto* m = raw_message::of(msg);
   try {
-    if (!body_is_array_of(msg, "{sv}")) {
+    value x;
+    bool found = false;
+    bool is_odd = false;
+    if (!body_is_array_of(m, "{sv}")
+        || read_value_entry(m, x, found, &is_odd) < 0) {
       set(bad_signature, true);
       return caf::none;
     }
-    return read_value_entry(msg, odd);
+    if (!found)
+      return caf::none;
+    set(odd, is_odd);
+    return x;
   } catch (...) {
-    set(odd, false);
     set(bad_signature, true);
     return caf::none;
   }
