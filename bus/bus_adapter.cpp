@@ -42,12 +42,16 @@ void bus_adapter::release_all(std::chrono::milliseconds budget) {
   // Counted on the loop thread only; the promise is kept by the callbacks.
   struct tally {
     size_t pending = 1;
+    /// A release answered with an error (its timeout included).
+    bool unconfirmed = false;
     std::promise<void> all;
   };
   auto t = std::make_shared<tally>();
   auto all = t->all.get_future();
   loop_.call([this, t, budget] {
-    auto one_done = [t] {
+    auto one_done = [t](bool confirmed) {
+      if (!confirmed)
+        t->unconfirmed = true;
       if (--t->pending == 0)
         t->all.set_value();
     };
@@ -56,9 +60,11 @@ void bus_adapter::release_all(std::chrono::milliseconds budget) {
       guard_void("release name",
                  [&] { svc->release_name_async(budget, one_done); });
     }
-    one_done();
+    one_done(true);
   });
-  if (all.wait_for(budget) != std::future_status::ready)
+  // The call's own timeout may answer just before the wait ends: an error
+  // reply is no confirmation either.
+  if (all.wait_for(budget) != std::future_status::ready || t->unconfirmed)
     log(log_level::warning, "bus",
         "the bus daemon did not confirm the name release in "
             + std::to_string(budget.count()) + " ms; exiting anyway");

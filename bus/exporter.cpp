@@ -63,9 +63,9 @@ void exported_service::release_name() {
 }
 
 void exported_service::release_name_async(std::chrono::microseconds timeout,
-                                          std::function<void()> done) {
+                                          std::function<void(bool)> done) {
   if (!owns_name_) {
-    done();
+    done(true);
     return;
   }
   owns_name_ = false;
@@ -75,57 +75,60 @@ void exported_service::release_name_async(std::chrono::microseconds timeout,
       .onInterface("org.freedesktop.DBus")
       .withTimeout(timeout)
       .withArguments(name_)
-      .uponReplyInvoke([done](const sdbus::Error*, uint32_t) { done(); });
+      .uponReplyInvoke(
+          [done](const sdbus::Error* e, uint32_t) { done(e == nullptr); });
 }
 
 size_t exported_service::apply(const std::vector<export_item>& items,
                                bool emit) {
-  std::vector<std::string> changed;
+  changed_.clear();
   for (auto& item : items) {
     auto i = cache_.find(item.path);
     if (i == cache_.end()) {
-      cache_.emplace(item.path, entry{item.val, item.text, item.write});
+      i = cache_.emplace(item.path, entry{item.val, item.text, item.write})
+              .first;
       ensure_objects(item.path);
-      changed.push_back(item.path);
+      changed_.push_back(&i->first);
     } else if (i->second.val != item.val || i->second.text != item.text
                || i->second.val.kind != item.val.kind) {
       i->second.val = item.val;
       i->second.text = item.text;
-      changed.push_back(item.path);
+      changed_.push_back(&i->first);
     }
   }
-  if (!emit || changed.empty())
+  if (!emit || changed_.empty())
     return 0;
-  emit_changes(std::move(changed));
+  emit_changes(changed_);
   return 1;
 }
 
-void exported_service::emit_changes(std::vector<std::string> paths) {
+void exported_service::emit_changes(std::vector<const std::string*>& paths) {
   // The cache already holds the new values, so a GetItems answered after the
   // signal returns them (venus-dbus.md 7.3). Written straight into the
-  // signal, each path once.
-  std::sort(paths.begin(), paths.end());
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  // signal, each path once, in order. The paths point at the cache's keys.
+  std::sort(paths.begin(), paths.end(),
+            [](auto* x, auto* y) { return *x < *y; });
+  paths.erase(std::unique(paths.begin(), paths.end(),
+                          [](auto* x, auto* y) { return *x == *y; }),
+              paths.end());
   if (legacy_signals_) {
-    for (auto& p : paths) {
-      auto obj = objects_.find(p);
+    for (auto* p : paths) {
+      auto obj = objects_.find(*p);
       if (obj == objects_.end())
         continue;
-      auto& e = cache_[p];
+      auto& e = cache_[*p];
       auto sig = obj->second->createSignal(busitem, "PropertiesChanged");
       append_item(sig, e.val, e.text);
       obj->second->emitSignal(sig);
     }
   }
-  auto sig = root_->createSignal(busitem, "ItemsChanged");
-  sig.openContainer("{sa{sv}}");
-  for (auto& p : paths) {
-    auto& e = cache_[p];
-    sig.openDictEntry("sa{sv}") << p;
-    append_item(sig, e.val, e.text);
-    sig.closeDictEntry();
+  items_.clear();
+  for (auto* p : paths) {
+    auto& e = cache_[*p];
+    items_.push_back(item_ref{p, &e.val, &e.text});
   }
-  sig.closeContainer();
+  auto sig = root_->createSignal(busitem, "ItemsChanged");
+  append_items_changed(sig, items_);
   root_->emitSignal(sig);
 }
 
@@ -265,7 +268,8 @@ int32_t exported_service::set_value(const std::string& path,
   e.val = accepted;
   e.text
       = accepted.kind == value_kind::text ? accepted.str : to_string(accepted);
-  emit_changes({path});
+  std::vector<const std::string*> one{&cache_.find(path)->first};
+  emit_changes(one);
   if (owner_)
     caf::anon_send(owner_, path_written{name_, path, accepted});
   return 0;

@@ -18,6 +18,7 @@
 #include <sdbus-c++/IObject.h>
 
 #include "actors/bus_port.hpp"
+#include "bus/value_conversion.hpp"
 
 namespace ba {
 
@@ -38,10 +39,10 @@ class exported_service {
   void claim_name();
   void release_name();
   /// Releases the name without waiting: `done` runs on the loop thread at
-  /// the reply or after `timeout`. A frozen bus daemon cannot hold up
-  /// shutdown (sd-bus's own call waits 25 s).
+  /// the reply (true) or at an error or after `timeout` (false). A frozen
+  /// bus daemon cannot hold up shutdown (sd-bus's own call waits 25 s).
   void release_name_async(std::chrono::microseconds timeout,
-                          std::function<void()> done);
+                          std::function<void(bool)> done);
   bool owns_name() const {
     return owns_name_;
   }
@@ -72,7 +73,10 @@ class exported_service {
   void ensure_objects(const std::string& path);
   void add_node(const std::string& path);
   int32_t set_value(const std::string& path, const sdbus::Variant& v);
-  void emit_changes(std::vector<std::string> paths);
+  /// Sends the cached values of `paths` (keys of cache_; sorted and made
+  /// unique here) as one ItemsChanged (and PropertiesChanged each, in the
+  /// legacy mode).
+  void emit_changes(std::vector<const std::string*>& paths);
   std::map<std::string, sdbus::Variant> node_values(const std::string& node);
   std::map<std::string, std::string> node_texts(const std::string& node);
 
@@ -84,6 +88,9 @@ class exported_service {
   std::unique_ptr<sdbus::IProxy> release_proxy_;
   std::map<std::string, entry> cache_;
   std::map<std::string, std::unique_ptr<sdbus::IObject>> objects_;
+  /// Reused per update (no allocation once grown).
+  std::vector<const std::string*> changed_;
+  std::vector<item_ref> items_;
   sdbus::IObject* root_ = nullptr;
 };
 

@@ -1,8 +1,12 @@
 #include "bus/value_conversion.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <vector>
+
+#include "bus/raw_message.hpp"
 
 namespace ba {
 
@@ -81,38 +85,77 @@ sdbus::Variant to_variant(const value& x) {
   }
 }
 
-void append_variant(sdbus::Message& msg, const value& x) {
+namespace {
+
+/// An append failed: only when out of memory. Thrown into the job, which
+/// reports the D-Bus side as failed (as sdbus-c++'s own error did).
+void check(int r) {
+  if (r < 0)
+    throw std::runtime_error(std::string{"cannot build a signal: "}
+                             + std::strerror(-r));
+}
+
+void append_variant(sd_bus_message* m, const value& x) {
   switch (x.kind) {
     case value_kind::real:
-      msg.openVariant("d") << x.number;
+      check(sd_bus_message_open_container(m, 'v', "d"));
+      check(sd_bus_message_append_basic(m, 'd', &x.number));
       break;
     case value_kind::integer:
       if (x.number >= std::numeric_limits<int32_t>::min()
-          && x.number <= std::numeric_limits<int32_t>::max())
-        msg.openVariant("i") << static_cast<int32_t>(x.number);
-      else
-        msg.openVariant("x") << static_cast<int64_t>(x.number);
+          && x.number <= std::numeric_limits<int32_t>::max()) {
+        auto n = static_cast<int32_t>(x.number);
+        check(sd_bus_message_open_container(m, 'v', "i"));
+        check(sd_bus_message_append_basic(m, 'i', &n));
+      } else {
+        auto n = static_cast<int64_t>(x.number);
+        check(sd_bus_message_open_container(m, 'v', "x"));
+        check(sd_bus_message_append_basic(m, 'x', &n));
+      }
       break;
     case value_kind::text:
-      msg.openVariant("s") << x.str;
+      check(sd_bus_message_open_container(m, 'v', "s"));
+      check(sd_bus_message_append_basic(m, 's', x.str.c_str()));
       break;
     default:
-      msg.openVariant("ai").openContainer("i").closeContainer();
+      // Invalid: the empty `ai` every Venus client reads as such.
+      check(sd_bus_message_open_container(m, 'v', "ai"));
+      check(sd_bus_message_open_container(m, 'a', "i"));
+      check(sd_bus_message_close_container(m));
       break;
   }
-  msg.closeVariant();
+  check(sd_bus_message_close_container(m));
 }
 
+} // namespace
+
 void append_item(sdbus::Message& msg, const value& x, const std::string& text) {
-  msg.openContainer("{sv}");
-  msg.openDictEntry("sv") << "Value";
-  append_variant(msg, x);
-  msg.closeDictEntry();
-  msg.openDictEntry("sv") << "Text";
-  msg.openVariant("s") << text;
-  msg.closeVariant();
-  msg.closeDictEntry();
-  msg.closeContainer();
+  auto* m = raw_message::of(msg);
+  check(sd_bus_message_open_container(m, 'a', "{sv}"));
+  check(sd_bus_message_open_container(m, 'e', "sv"));
+  check(sd_bus_message_append_basic(m, 's', "Value"));
+  append_variant(m, x);
+  check(sd_bus_message_close_container(m));
+  check(sd_bus_message_open_container(m, 'e', "sv"));
+  check(sd_bus_message_append_basic(m, 's', "Text"));
+  check(sd_bus_message_open_container(m, 'v', "s"));
+  check(sd_bus_message_append_basic(m, 's', text.c_str()));
+  check(sd_bus_message_close_container(m));
+  check(sd_bus_message_close_container(m));
+  check(sd_bus_message_close_container(m));
+}
+
+void append_items_changed(sdbus::Message& msg,
+                          const std::vector<item_ref>& items) {
+  auto* m = raw_message::of(msg);
+  check(sd_bus_message_open_container(m, 'a', "{sa{sv}}"));
+  for (auto& i : items) {
+    check(sd_bus_message_open_container(m, 'e', "sa{sv}"));
+    check(sd_bus_message_append_basic(m, 's', i.path->c_str()));
+    append_item(msg, *i.val, *i.text);
+    check(sd_bus_message_close_container(m));
+  }
+  check(sd_bus_message_close_container(m));
 }
 
 } // namespace ba

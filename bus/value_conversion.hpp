@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <sdbus-c++/Message.h>
 #include <sdbus-c++/Types.h>
@@ -22,13 +23,22 @@ value from_variant(const sdbus::Variant& v, bool* odd = nullptr);
 /// Invalid -> empty `ai`, real -> d, integer -> i (x beyond int32), text -> s.
 sdbus::Variant to_variant(const value& x);
 
-/// Appends `x` as a variant, with the wire types of `to_variant`, straight
-/// into `msg` (no sdbus::Variant temporary: each is a message of its own,
-/// and copying it into the signal was the costliest part of publishing).
-void append_variant(sdbus::Message& msg, const value& x);
-
-/// Appends velib's `{"Value": v, "Text": s}` dict (signature `a{sv}`).
+/// Appends velib's `{"Value": v, "Text": s}` dict (signature `a{sv}`), the
+/// value with the wire types of `to_variant`, straight into `msg` with
+/// sd-bus's own calls (raw_message.hpp). Throws std::runtime_error when an
+/// append fails (out of memory).
 void append_item(sdbus::Message& msg, const value& x, const std::string& text);
+
+/// One path of an ItemsChanged: pointers into the exporter's cache.
+struct item_ref {
+  const std::string* path;
+  const value* val;
+  const std::string* text;
+};
+
+/// Appends ItemsChanged's body `a{sa{sv}}`, one entry per item in order.
+void append_items_changed(sdbus::Message& msg,
+                          const std::vector<item_ref>& items);
 
 /// velib's `{"Value": v, "Text": s}` dict of GetItems and ItemsChanged.
 using item_dict = std::map<std::string, sdbus::Variant>;
