@@ -25,9 +25,22 @@ void set(bool* flag, bool x) {
     *flag = x;
 }
 
+// Reads a basic value of wire type `type` (read into a T) as `make` turns
+// it into a value.
+template <class T, class Make>
+int read_as(sd_bus_message* m, char type, value& out, Make make) {
+  T x{};
+  int r = sd_bus_message_read_basic(m, type, &x);
+  if (r >= 0)
+    out = make(x);
+  return r;
+}
+
 template <class T>
-int read_basic(sd_bus_message* m, char type, T& x) {
-  return sd_bus_message_read_basic(m, type, &x);
+int read_integer(sd_bus_message* m, char type, value& out) {
+  return read_as<T>(m, type, out, [](T x) {
+    return value::integer(static_cast<int64_t>(x));
+  });
 }
 
 // Reads the variant at the cursor into `out` as `from_variant` would: every
@@ -46,69 +59,45 @@ int read_variant(sd_bus_message* m, value& out, bool* odd) {
   out = value::invalid();
   if (contents[0] != 0 && contents[1] == 0) {
     switch (contents[0]) {
-      case 'd': {
-        double x = 0;
-        r = read_basic(m, 'd', x);
-        out = value::real(x);
+      case 'd':
+        r = read_as<double>(m, 'd', out, value::real);
         break;
-      }
-      case 'y': {
-        uint8_t x = 0;
-        r = read_basic(m, 'y', x);
-        out = value::integer(x);
+      case 'y':
+        r = read_integer<uint8_t>(m, 'y', out);
         break;
-      }
-      case 'n': {
-        int16_t x = 0;
-        r = read_basic(m, 'n', x);
-        out = value::integer(x);
+      case 'n':
+        r = read_integer<int16_t>(m, 'n', out);
         break;
-      }
-      case 'q': {
-        uint16_t x = 0;
-        r = read_basic(m, 'q', x);
-        out = value::integer(x);
+      case 'q':
+        r = read_integer<uint16_t>(m, 'q', out);
         break;
-      }
-      case 'i': {
-        int32_t x = 0;
-        r = read_basic(m, 'i', x);
-        out = value::integer(x);
+      case 'i':
+        r = read_integer<int32_t>(m, 'i', out);
         break;
-      }
-      case 'u': {
-        uint32_t x = 0;
-        r = read_basic(m, 'u', x);
-        out = value::integer(x);
+      case 'u':
+        r = read_integer<uint32_t>(m, 'u', out);
         break;
-      }
-      case 'x': {
-        int64_t x = 0;
-        r = read_basic(m, 'x', x);
-        out = value::integer(x);
+      case 'x':
+        r = read_integer<int64_t>(m, 'x', out);
         break;
-      }
-      case 't': {
-        uint64_t x = 0;
-        r = read_basic(m, 't', x);
-        if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-          out = value::real(static_cast<double>(x));
-        else
-          out = value::integer(static_cast<int64_t>(x));
+      case 't':
+        // Beyond int64: as a real rather than wrapped to a negative.
+        r = read_as<uint64_t>(m, 't', out, [](uint64_t x) {
+          return x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+                     ? value::real(static_cast<double>(x))
+                     : value::integer(static_cast<int64_t>(x));
+        });
         break;
-      }
-      case 'b': {
-        int x = 0; // sd-bus reads a boolean into an int
-        r = read_basic(m, 'b', x);
-        out = value::integer(x != 0 ? 1 : 0);
+      case 'b':
+        // sd-bus reads a boolean into an int.
+        r = read_as<int>(m, 'b', out,
+                         [](int x) { return value::integer(x != 0 ? 1 : 0); });
         break;
-      }
-      case 's': {
-        const char* x = nullptr;
-        r = read_basic(m, 's', x);
-        out = value::text(x != nullptr ? x : "");
+      case 's':
+        r = read_as<const char*>(m, 's', out, [](const char* x) {
+          return value::text(x != nullptr ? x : "");
+        });
         break;
-      }
       default:
         set(odd, true);
         r = sd_bus_message_skip(m, contents);
