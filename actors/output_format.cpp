@@ -47,33 +47,35 @@ std::string plain_text(const value& v) {
 
 } // namespace
 
+value format_value(const std::string& path, const value& v) {
+  auto* row = find_path(path);
+  if (row == nullptr)
+    return v;
+  auto x = v.num();
+  switch (wire_type(row->u)) {
+    case 's':
+      return v.kind == value_kind::text ? v : value::invalid();
+    case 'i':
+      return x ? value::integer(std::llround(*x)) : value::invalid();
+    default:
+      if (!x)
+        return value::invalid();
+      auto r = row->u == unit::amp_limit ? round_down_tenth(*x)
+                                         : round_to(*x, resolution(row->u));
+      return value::real(r == 0 ? 0.0 : r);
+  }
+}
+
 export_item format_item(const std::string& path, const value& v) {
   export_item item;
   item.path = path;
+  item.val = format_value(path, v);
   auto* row = find_path(path);
   if (row == nullptr) {
-    item.val = v;
     item.text = plain_text(v);
     return item;
   }
   item.write = row->write;
-  auto x = v.num();
-  switch (wire_type(row->u)) {
-    case 's':
-      item.val = v.kind == value_kind::text ? v : value::invalid();
-      break;
-    case 'i':
-      item.val = x ? value::integer(std::llround(*x)) : value::invalid();
-      break;
-    default:
-      if (!x) {
-        item.val = value::invalid();
-      } else {
-        auto r = row->u == unit::amp_limit ? round_down_tenth(*x)
-                                           : round_to(*x, resolution(row->u));
-        item.val = value::real(r == 0 ? 0.0 : r);
-      }
-  }
   if (!item.val.valid()) {
     item.text = "---";
   } else if (item.val.kind == value_kind::real) {

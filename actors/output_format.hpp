@@ -16,6 +16,10 @@ namespace ba {
 /// type and get a plain text.
 export_item format_item(const std::string& path, const value& v);
 
+/// The value part of format_item alone (its text follows from it): what
+/// the publisher compares with what the bus has before it renders a text.
+value format_value(const std::string& path, const value& v);
+
 /// `floor(x * 10 + 1e-6) / 10`: limits never round up.
 double round_down_tenth(double x);
 

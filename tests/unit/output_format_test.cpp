@@ -71,6 +71,10 @@ CAF_TEST(every unit rounds and renders as product.md section 7 says) {
     CAF_CHECK_EQUAL(to_string(item.val), to_string(r.out));
     CAF_CHECK(item.val.kind == r.out.kind);
     CAF_CHECK_EQUAL(item.text, r.text);
+    // The publisher compares this alone before it renders the text.
+    auto v = format_value(r.path, r.in);
+    CAF_CHECK_EQUAL(to_string(v), to_string(r.out));
+    CAF_CHECK(v.kind == r.out.kind);
   }
 }
 
