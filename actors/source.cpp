@@ -56,6 +56,17 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
           service + ": " + to_string(s) + " (" + reason + ")");
     self->send(consumer, member_state{service, s, reason});
   };
+  // No answer to the probe and no signal since it went out.
+  auto go_silent = [=] {
+    set_status(
+        member_status::stale,
+        "no answer after "
+            + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                 timing.stale_timeout)
+                                 .count())
+            + " s without signals");
+    arm(timing.retry);
+  };
   st.last_signal = self->clock().now();
   // The consumer answers this actor (its values go there from the bus).
   self->send(consumer, hello_atom::value, service);
@@ -103,6 +114,16 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
                 since)};
         if (since.count() != 0 && heard > st.last_signal)
           st.last_signal = heard;
+        if (st.judging) {
+          // The probe went unanswered: stale only if no signal came while
+          // it was out either (a flood of signals the loop is busy with can
+          // delay the probe's answer past its timeout).
+          st.judging = false;
+          if (st.last_signal < st.probe_sent) {
+            go_silent();
+            return;
+          }
+        }
         auto quiet = self->clock().now() - st.last_signal;
         if (st.status == member_status::online
             && quiet < timing.stale_timeout) {
@@ -111,6 +132,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         }
         if (!st.probing) {
           st.probing = true;
+          st.probe_sent = self->clock().now();
           bus->probe(service, me());
         }
       },
@@ -130,15 +152,13 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
                                                  : timing.retry);
           return;
         }
-        if (st.status == member_status::online)
-          set_status(member_status::stale,
-                     "no answer after "
-                         + std::to_string(
-                             std::chrono::duration_cast<std::chrono::seconds>(
-                                 timing.stale_timeout)
-                                 .count())
-                         + " s without signals");
-        arm(timing.retry);
+        if (st.status != member_status::online) {
+          arm(timing.retry);
+          return;
+        }
+        // Did a signal reach the consumer meanwhile? Judged on its answer.
+        st.judging = true;
+        self->send(consumer, heard_atom::value, service, st.timer_generation);
       },
       [=](const scan_failed& f) {
         auto& st = self->state;

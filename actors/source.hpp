@@ -40,6 +40,10 @@ struct source_state {
   std::string stale_reason;
   caf::actor_clock::time_point last_signal;
   bool probing = false;
+  /// When the last probe went out, and whether an unanswered one waits for
+  /// the consumer to say if a signal came meanwhile.
+  caf::actor_clock::time_point probe_sent;
+  bool judging = false;
   uint64_t timer_generation = 0;
   bus_port* bus = nullptr;
   caf::actor_addr self_addr;

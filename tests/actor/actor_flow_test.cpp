@@ -410,6 +410,9 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
+  // No signal reached the bank while the probe was out either: stale.
+  expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
+  expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
   expect((member_state), from(src).to(aggregator));
   expect_publish();
   CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
@@ -438,6 +441,35 @@ CAF_TEST(a quiet source that answers the probe stays online) {
          from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   disallow((member_state), from(src).to(aggregator));
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
+}
+
+// A flood of signals keeps the loop busy past the probe's timeout: the
+// probe goes unanswered although the source is speaking. Stale only when no
+// signal came while the probe was out (found by the ASan suite, where the
+// flood test is ten times slower).
+CAF_TEST(an unanswered probe during signals leaves the source online) {
+  auto src = appear(bat_a);
+  scanned(src, bat_a, pack(52.0, 10.0));
+  CAF_CHECK_EQUAL(advance_time(30s), 2u);
+  sched.run();
+  CAF_CHECK_EQUAL(advance_time(30s), 1u);
+  check(src);
+  CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
+  advance_time(1s);
+  signal(bat_a, {{"/Dc/0/Current", value::real(9.0)}});
+  expect_publish();
+  inject((probe_result),
+         from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
+  expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
+  expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
+  disallow((member_state), from(src).to(aggregator));
+  CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
+                  member_status::online);
+  // It looks again a stale timeout after that signal.
+  CAF_CHECK_EQUAL(advance_time(59s), 0u);
+  CAF_CHECK_EQUAL(advance_time(1s), 1u);
+  check(src);
+  CAF_CHECK_EQUAL(bus.probes.size(), 2u);
 }
 
 // The source actor no longer sees the signals: it asks the bank when the
