@@ -113,6 +113,19 @@ struct fixture : test_coordinator_fixture<> {
         from(self).to(aggregator).with(source_values{service, values, false}));
   }
 
+  /// Battery a, online and then silent: the start-up waits (30 s) of the
+  /// publisher and the aggregator end first, then after 60 s without a
+  /// signal its check has asked the bank when it last spoke.
+  caf::actor quiet_until_checked() {
+    auto src = appear(bat_a);
+    scanned(src, bat_a, pack(52.0, 10.0));
+    CAF_CHECK_EQUAL(advance_time(30s), 2u);
+    sched.run();
+    CAF_CHECK_EQUAL(advance_time(30s), 1u);
+    check(src);
+    return src;
+  }
+
   /// The source's check timer fired: it asks the bank when it last heard
   /// from it.
   void check(caf::actor src) {
@@ -399,14 +412,7 @@ CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
 }
 
 CAF_TEST(a silent source that does not answer the probe goes stale) {
-  auto src = appear(bat_a);
-  scanned(src, bat_a, pack(52.0, 10.0));
-  // The start-up waits (30 s) of the publisher and the aggregator end
-  // first; 60 s without a signal: the source probes.
-  CAF_CHECK_EQUAL(advance_time(30s), 2u);
-  sched.run();
-  CAF_CHECK_EQUAL(advance_time(30s), 1u);
-  check(src);
+  auto src = quiet_until_checked();
   CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
@@ -431,12 +437,7 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
 }
 
 CAF_TEST(a quiet source that answers the probe stays online) {
-  auto src = appear(bat_a);
-  scanned(src, bat_a, pack(52.0, 10.0));
-  CAF_CHECK_EQUAL(advance_time(30s), 2u);
-  sched.run();
-  CAF_CHECK_EQUAL(advance_time(30s), 1u);
-  check(src);
+  auto src = quiet_until_checked();
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, true, value::integer(1)}));
   disallow((member_state), from(src).to(aggregator));
@@ -448,12 +449,7 @@ CAF_TEST(a quiet source that answers the probe stays online) {
 // signal came while the probe was out (found by the ASan suite, where the
 // flood test is ten times slower).
 CAF_TEST(an unanswered probe during signals leaves the source online) {
-  auto src = appear(bat_a);
-  scanned(src, bat_a, pack(52.0, 10.0));
-  CAF_CHECK_EQUAL(advance_time(30s), 2u);
-  sched.run();
-  CAF_CHECK_EQUAL(advance_time(30s), 1u);
-  check(src);
+  auto src = quiet_until_checked();
   CAF_REQUIRE_EQUAL(bus.probes.size(), 1u);
   advance_time(1s);
   signal(bat_a, {{"/Dc/0/Current", value::real(9.0)}});
