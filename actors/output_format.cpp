@@ -67,12 +67,16 @@ value format_value(const std::string& path, const value& v) {
 }
 
 export_item format_item(const std::string& path, const value& v) {
+  return rounded_item(path, format_value(path, v));
+}
+
+export_item rounded_item(const std::string& path, value rounded) {
   export_item item;
   item.path = path;
-  item.val = format_value(path, v);
+  item.val = std::move(rounded);
   auto* row = find_path(path);
   if (row == nullptr) {
-    item.text = plain_text(v);
+    item.text = plain_text(item.val);
     return item;
   }
   item.write = row->write;

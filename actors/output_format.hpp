@@ -20,6 +20,9 @@ export_item format_item(const std::string& path, const value& v);
 /// the publisher compares with what the bus has before it renders a text.
 value format_value(const std::string& path, const value& v);
 
+/// format_item for a value format_value already gave.
+export_item rounded_item(const std::string& path, value rounded);
+
 /// `floor(x * 10 + 1e-6) / 10`: limits never round up.
 double round_down_tenth(double x);
 

@@ -74,16 +74,14 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
     st.last_flush = self->clock().now();
     std::vector<export_item> changed;
     for (auto& path : st.pending) {
-      auto& now = st.current[path];
+      auto v = format_value(path, st.current[path]);
       auto i = st.published.find(path);
       // Unchanged after rounding: not re-sent (product.md 7). Its text
       // follows from the rounded value, so it is not rendered then.
-      if (i != st.published.end()) {
-        auto v = format_value(path, now);
-        if (v == i->second.val && v.kind == i->second.val.kind)
-          continue;
-      }
-      auto item = format_item(path, now);
+      if (i != st.published.end() && v == i->second.val
+          && v.kind == i->second.val.kind)
+        continue;
+      auto item = rounded_item(path, std::move(v));
       st.published[path] = item;
       changed.push_back(std::move(item));
     }

@@ -5,6 +5,14 @@
 
 namespace ba {
 
+namespace {
+
+/// What offline_reason reads: the two paths whose values take a source out.
+constexpr std::string_view connected_path = "/Connected";
+constexpr std::string_view cable_path = "/Alarms/BmsCable";
+
+} // namespace
+
 bool path_kept(const std::string& path, size_t other_paths, bool known) {
   if (path.size() > max_path_bytes)
     return false;
@@ -12,13 +20,13 @@ bool path_kept(const std::string& path, size_t other_paths, bool known) {
 }
 
 std::string offline_reason(const value_map& values) {
-  auto connected = values.find("/Connected");
+  auto connected = values.find(connected_path);
   if (connected != values.end()) {
     auto x = connected->second.num();
     if (x && *x == 0)
       return "/Connected 0";
   }
-  auto cable = values.find("/Alarms/BmsCable");
+  auto cable = values.find(cable_path);
   if (cable != values.end()) {
     auto x = cable->second.num();
     if (x && *x == 2)
@@ -28,9 +36,6 @@ std::string offline_reason(const value_map& values) {
 }
 
 namespace {
-
-constexpr std::string_view connected_path = "/Connected";
-constexpr std::string_view cable_path = "/Alarms/BmsCable";
 
 bool is_status_path(const std::string& path) {
   return path == connected_path || path == cable_path;

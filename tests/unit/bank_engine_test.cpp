@@ -149,24 +149,35 @@ struct scenario {
   config cfg;
 };
 
+/// What both differential tests keep: the sources, the incremental engine
+/// and the memories of both computations, the full one's last output.
+struct differential {
+  source_table sources;
+  bank_engine engine;
+  bank_memory engine_mem;
+  bank_memory full_mem;
+  value_map published; // the full computation's, vanished paths invalid
+  caf::actor_clock::time_point now;
+};
+
+/// `defaults`, or the one seed in BA_BANK_SEED (to replay a failure).
+std::vector<uint32_t> seeds_or_env(std::vector<uint32_t> defaults) {
+  if (auto env = std::getenv("BA_BANK_SEED"))
+    return {static_cast<uint32_t>(std::strtoul(env, nullptr, 10))};
+  return defaults;
+}
+
 } // namespace
 
 CAF_TEST(the incremental bank publishes what the full computation does) {
-  std::vector<uint32_t> seeds{1, 2, 3, 4};
-  if (auto env = std::getenv("BA_BANK_SEED"))
-    seeds = {static_cast<uint32_t>(std::strtoul(env, nullptr, 10))};
-  for (auto seed : seeds) {
+  for (auto seed : seeds_or_env({1, 2, 3, 4})) {
     CAF_MESSAGE("seed " << seed);
     scenario sc{seed};
-    source_table sources;
+    differential d;
+    auto& [sources, engine, engine_mem, full_mem, published, now] = d;
     value_map shunt;
     bool shunt_online = false;
-    bank_engine engine;
-    bank_memory engine_mem;
-    bank_memory full_mem;
-    value_map published; // the full computation's, vanished paths invalid
     dvcc_state dvcc;
-    caf::actor_clock::time_point now;
     std::set<std::string> roster;
     size_t changes = 0;
     for (int step = 0; step < 2500; ++step) {
@@ -260,10 +271,7 @@ CAF_TEST(a virtual battery computes incrementally what it computes in full) {
   // name), the rest of the bank elsewhere: compute_virtual with the kept
   // engine, told of each update as the actor tells it, against the full
   // computation, after every step.
-  std::vector<uint32_t> seeds{7, 8};
-  if (auto env = std::getenv("BA_BANK_SEED"))
-    seeds = {static_cast<uint32_t>(std::strtoul(env, nullptr, 10))};
-  for (auto seed : seeds) {
+  for (auto seed : seeds_or_env({7, 8})) {
     CAF_MESSAGE("seed " << seed);
     scenario sc{seed};
     virtual_battery vb;
@@ -272,12 +280,8 @@ CAF_TEST(a virtual battery computes incrementally what it computes in full) {
     for (auto* name : {"com.victronenergy.battery.m0",
                        "com.victronenergy.battery.m1", "name:Pack 2"})
       vb.members.push_back({name, {}, true});
-    source_table sources;
-    bank_engine engine;
-    bank_memory engine_mem;
-    bank_memory full_mem;
-    value_map published;
-    caf::actor_clock::time_point now;
+    differential d;
+    auto& [sources, engine, engine_mem, full_mem, published, now] = d;
     int banked = 0;
     for (int step = 0; step < 1500; ++step) {
       auto what = sc.pick(100);
