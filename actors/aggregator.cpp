@@ -12,6 +12,15 @@
 
 namespace ba {
 
+namespace {
+
+constexpr char nr_known_path[] = "/System/NrOfBatteriesKnown";
+constexpr char missing_path[] = "/System/MissingBatteries";
+constexpr char cable_path[] = "/Alarms/BmsCable";
+constexpr char parallel_lost_path[] = "/Alarms/ParallelBmsLost";
+
+} // namespace
+
 std::string custom_name_of(const value_map& values) {
   auto i = values.find("/CustomName");
   return i != values.end() && i->second.kind == value_kind::text ? i->second.str
@@ -20,23 +29,34 @@ std::string custom_name_of(const value_map& values) {
 
 void apply_roster(const std::set<std::string>& roster,
                   const std::set<std::string>& counting, bool startup_done,
-                  value_map& out) {
+                  bool cable_when_missing, value_map& out) {
   auto missing = nlohmann::json::array();
   for (auto& name : roster)
     if (counting.count(name) == 0)
       missing.push_back(name);
-  out["/System/NrOfBatteriesKnown"]
-      = value::integer(static_cast<int64_t>(roster.size()));
-  out["/System/MissingBatteries"] = value::text(missing.dump());
-  // Only set when the roster says something: otherwise the alarm stays as
-  // the members have it (absent until one publishes it).
-  auto cable = out.find("/Alarms/BmsCable");
-  auto own = cable == out.end() ? caf::none : cable->second.num();
+  out[nr_known_path] = value::integer(static_cast<int64_t>(roster.size()));
+  out[missing_path] = value::text(missing.dump());
+  // The members' own level, as the alarm rule aggregated it (absent when
+  // none publishes it).
+  auto own = [&](const char* path) {
+    auto i = out.find(path);
+    return i == out.end() ? caf::none : i->second.num();
+  };
+  // A pack lost is its own notification (gx-native.md 2): 2 while one is
+  // missing; otherwise what the members say, 0 when they say nothing.
+  auto lost = own(parallel_lost_path);
+  out[parallel_lost_path] = value::integer(!missing.empty() ? 2
+                                           : lost ? static_cast<int64_t>(*lost)
+                                                  : 0);
+  // /Alarms/BmsCable means the bank itself: 2 when none counts. Only set
+  // when the roster says something: otherwise the alarm stays as the
+  // members have it (absent until one publishes it).
+  auto cable = own(cable_path);
   if (counting.empty() && (!roster.empty() || startup_done))
-    out["/Alarms/BmsCable"] = value::integer(2);
-  else if (!missing.empty())
-    out["/Alarms/BmsCable"]
-        = value::integer(own && *own > 1 ? static_cast<int64_t>(*own) : 1);
+    out[cable_path] = value::integer(2);
+  else if (!missing.empty() && cable_when_missing)
+    out[cable_path] = value::integer(
+        cable && *cable > 1 ? static_cast<int64_t>(*cable) : 1);
 }
 
 namespace {
@@ -201,9 +221,12 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         changed.emplace(std::string{path}, v);
     };
     static constexpr std::string_view cvl_path = "/Info/MaxChargeVoltage";
-    static constexpr std::string_view cable_path = "/Alarms/BmsCable";
+    // The members' levels of the two roster alarms are what apply_roster
+    // starts from.
+    static constexpr std::string_view roster_alarms[]
+        = {cable_path, parallel_lost_path};
     for (auto path : st.engine.changed()) {
-      if (path == cable_path)
+      if (path == roster_alarms[0] || path == roster_alarms[1])
         st.roster_dirty = true;
       else if (path != cvl_path)
         emit(path, out.find(path)->second);
@@ -218,10 +241,13 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     if (st.roster_dirty) {
       st.roster_dirty = false;
       st.roster_out.clear();
-      auto cable = out.find(cable_path);
-      if (cable != out.end())
-        st.roster_out.emplace(std::string{cable_path}, cable->second);
-      apply_roster(st.roster, st.counting, st.startup_done, st.roster_out);
+      for (auto path : roster_alarms) {
+        auto own = out.find(path);
+        if (own != out.end())
+          st.roster_out.emplace(std::string{path}, own->second);
+      }
+      apply_roster(st.roster, st.counting, st.startup_done,
+                   st.cfg.bms_cable_when_missing, st.roster_out);
       for (auto& [path, v] : st.roster_out)
         emit(path, v);
       // The roster no longer raises it and no member has it: gone, and

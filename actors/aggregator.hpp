@@ -91,12 +91,17 @@ constexpr std::chrono::seconds max_hold{10};
 /// The /CustomName of a source, or "".
 std::string custom_name_of(const value_map& values);
 
-/// The roster paths (product.md 1.1): NrOfBatteriesKnown, MissingBatteries,
-/// and /Alarms/BmsCable raised to 1 while a roster member is missing and to
-/// 2 when none counts (or none was seen after the start-up wait). Pure.
+/// The roster paths (product.md 1.1, gx-native.md 2) over `out`, which holds
+/// the members' own /Alarms/BmsCable and /Alarms/ParallelBmsLost (as the
+/// alarm rule aggregated them) if they have any: NrOfBatteriesKnown,
+/// MissingBatteries; /Alarms/ParallelBmsLost 2 while a roster member is
+/// missing, else the members' level or 0; /Alarms/BmsCable 2 when none
+/// counts (or none was seen after the start-up wait), and with
+/// `cable_when_missing` (`bmsCableWhenMissing`) at least 1 while a roster
+/// member is missing. Pure.
 void apply_roster(const std::set<std::string>& roster,
                   const std::set<std::string>& counting, bool startup_done,
-                  value_map& out);
+                  bool cable_when_missing, value_map& out);
 
 /// Handles `source_values` (a source's values, straight from the bus: its
 /// source actor is told `source_scanned` and `source_spoke`), `hello_atom`

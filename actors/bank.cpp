@@ -6,6 +6,8 @@
 #include "actors/bank_rules.hpp"
 #include "actors/cvl.hpp"
 #include "actors/json_text.hpp"
+#include "actors/limit_text.hpp"
+#include "actors/member_pages.hpp"
 #include "actors/parallel_rules.hpp"
 #include "actors/role_merge.hpp"
 #include "messages/path_table.hpp"
@@ -292,10 +294,17 @@ uint32_t parts_of(std::string_view path) {
     // by the `ir` method, which recomputes on every update anyway
     // (limits_due), as does a member above its limit (I).
     mark("/InstalledCapacity", limits_part);
+    // A limiting member's own reason goes into /Info/*Limitation.
+    mark("/Info/ChargeLimitation", limits_part);
+    mark("/Info/DischargeLimitation", limits_part);
     return rows;
   }();
   auto row = path_row(path);
-  return row < 0 ? all_parts : by_row[static_cast<size_t>(row)];
+  if (row >= 0)
+    return by_row[static_cast<size_t>(row)];
+  // Cells feed only the member pages, which follow each member's
+  // generation instead: a cell reading must not recompute the bank.
+  return is_page_cell(path) ? uint32_t{0} : uint32_t{all_parts};
 }
 
 } // namespace
@@ -359,6 +368,50 @@ void bank_engine::rebuild_members(const bank_input& in) {
   discharge_members_ = charge_members_;
   list_ = to_member_list(views_);
   ir_.assign(views_.size(), nullptr);
+  // Every slot may now show another member.
+  page_generation_.assign(views_.size(), ~uint64_t{0});
+  if (page_cells_.size() < views_.size())
+    page_cells_.resize(views_.size(), 0);
+}
+
+void bank_engine::write_pages(value_writer& w) {
+  for (size_t n = 0; n < sources_.size(); ++n) {
+    auto gen = sources_[n]->generation;
+    if (page_generation_[n] == gen)
+      continue;
+    page_generation_[n] = gen;
+    page_cells_[n] = write_member_page(static_cast<int>(n + 1),
+                                       views_[n].service, *views_[n].values,
+                                       page_cells_[n], w, page_scratch_);
+  }
+  // Members that left: the slots past the list are invalid (gui-v2 lists
+  // NrOfBatteries entries; a client holding one hears it is gone).
+  for (size_t n = sources_.size(); n < pages_shown_; ++n) {
+    clear_member_page(static_cast<int>(n + 1), page_cells_[n], w,
+                      page_scratch_);
+    page_cells_[n] = 0;
+  }
+  pages_shown_ = sources_.size();
+}
+
+void bank_engine::write_limit_texts(const bank_input& in, const value& ccl_out,
+                                    value_writer& w) {
+  auto one = [&](limit_kind kind, const limit_result& res,
+                 const std::vector<limit_member>& ms, const value& published,
+                 bool capped, std::string_view path) {
+    describe_limit(kind, res, ms, published, capped, in.all_members_lost,
+                   text_scratch_);
+    // Compared before a value is made: no allocation while it stays.
+    auto i = bank_.find(path);
+    if (i != bank_.end() && i->second.kind == value_kind::text
+        && i->second.str == text_scratch_)
+      return;
+    w.set(path, value::text(text_scratch_));
+  };
+  one(limit_kind::charge, ccl_, charge_members_, ccl_out, ccl_out != ccl_.limit,
+      "/Info/ChargeLimitation");
+  one(limit_kind::discharge, dcl_, discharge_members_, dcl_.limit, false,
+      "/Info/DischargeLimitation");
 }
 
 /// Whether the limits must be recomputed although none of their inputs
@@ -531,6 +584,8 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
   w.set("/System/NrOfBatteries", value::integer(n));
   w.set("/System/BatteriesParallel", value::integer(n));
   w.set("/System/BatteriesSeries", value::integer(1));
+  write_limit_texts(in, ccl_out, w);
+  write_pages(w);
   diagnostics_key(ccl_, ccl_out, dcl_, in, key_scratch_);
   if (!mem.diagnostics_built || key_scratch_ != mem.diagnostics_key
       || in.now - mem.diagnostics_at >= diagnostics_refresh) {

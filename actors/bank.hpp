@@ -32,6 +32,9 @@ struct bank_source {
   member_index index;
   /// When its last update arrived (for the data age in the explanation).
   caf::actor_clock::time_point last_update;
+  /// Counts the changes of `values` (source_table): the bank rewrites a
+  /// member's page only when it moved.
+  uint64_t generation = 0;
 };
 
 /// Persists between computations.
@@ -130,6 +133,9 @@ class bank_engine {
   bool limits_due(const bank_input& in, const config& cfg, bank_memory& mem,
                   int ticks);
   void sync_output(const value_map& from, bool full);
+  void write_pages(value_writer& w);
+  void write_limit_texts(const bank_input& in, const value& ccl_out,
+                         value_writer& w);
 
   uint32_t dirty_ = ~uint32_t{0};
   bool full_sync_ = true;
@@ -157,6 +163,14 @@ class bank_engine {
   std::vector<std::string_view> bank_changed_;
   std::vector<std::string_view> changed_;
   std::string key_scratch_;
+  /// Member pages (member_pages.hpp), by slot: the member generation last
+  /// written (none: rewrite), the cells shown, and how many slots show a
+  /// member.
+  std::vector<uint64_t> page_generation_;
+  std::vector<int> page_cells_;
+  size_t pages_shown_ = 0;
+  std::string page_scratch_;
+  std::string text_scratch_;
 };
 
 /// Everything the bank publishes except identity paths, computed in full

@@ -16,6 +16,7 @@ constexpr char installed_capacity_path[] = "/InstalledCapacity";
 constexpr char custom_name_path[] = "/CustomName";
 constexpr char charge_mode_path[] = "/Info/ChargeMode";
 constexpr char cells_per_battery_path[] = "/System/NrOfCellsPerBattery";
+constexpr char error_code_path[] = "/ErrorCode";
 
 const path_key installed_capacity_key{installed_capacity_path};
 const path_key cells_per_battery_key{cells_per_battery_path};
@@ -106,6 +107,11 @@ member_list to_member_list(const std::vector<member_view>& ms) {
   for (auto& m : ms)
     out.emplace_back(m.values, m.index);
   return out;
+}
+
+const std::string* shown_text(const value_map& values, std::string_view path) {
+  auto* text = get_text(&values, path);
+  return text != nullptr && !blank(*text) ? text : nullptr;
 }
 
 std::string member_label(const std::string& service, const value_map& values) {
@@ -362,6 +368,16 @@ void aggregate_alarms_into(const member_list& ms, value_writer& out) {
     else if (out.out.count(alarms[k]) != 0)
       out.set(alarms[k], value::invalid());
   }
+  // The BMS error venus-platform notifies: the code of the first member in
+  // list order (service names) that reports one; 0 says none does.
+  static const path_key error_key{error_code_path};
+  double code = 0;
+  for (auto& m : ms)
+    if (auto x = get(m, error_key); x && *x != 0) {
+      code = *x;
+      break;
+    }
+  out.set(error_code_path, as_integer(code));
 }
 
 const char* const history_sums[]
@@ -482,7 +498,9 @@ const std::vector<std::string>& extras_inputs(extras_part part) {
         std::begin(module_paths), std::end(module_paths));
     all[static_cast<size_t>(extras_part::cells_per_battery)]
         = {cells_per_battery_path};
-    all[static_cast<size_t>(extras_part::alarms)] = standard_alarms();
+    auto& alarms = all[static_cast<size_t>(extras_part::alarms)];
+    alarms = standard_alarms();
+    alarms.emplace_back(error_code_path);
     auto& history = all[static_cast<size_t>(extras_part::history)];
     for (auto* group : {std::begin(history_sums), std::begin(history_minima),
                         std::begin(history_maxima)})

@@ -37,6 +37,10 @@ member_list to_member_list(const std::vector<member_view>& ms);
 /// service name (`ttyUSB0` for `com.victronenergy.battery.ttyUSB0`).
 std::string member_label(const std::string& service, const value_map& values);
 
+/// The text at `path` of a member when it has something else than blanks
+/// there (a name, a serial), else nullptr.
+const std::string* shown_text(const value_map& values, std::string_view path);
+
 // -- generic reductions -------------------------------------------------------
 //
 // Each takes a path_key: a hot caller builds it once (a path's row is a
@@ -93,7 +97,9 @@ const std::vector<std::string>& standard_alarms();
 /// alarms that at least one member has in its map (valid or not) are in the
 /// result: a bank none of whose members knows an alarm must not show a
 /// GUI row for it. Invalid when all members that have it publish invalid.
-/// /Alarms/BmsCable is the plain max here; the roster part is the caller's.
+/// /Alarms/BmsCable and /Alarms/ParallelBmsLost are the plain max here; the
+/// roster part is the caller's. Plus /ErrorCode: the first nonzero code in
+/// list order, else 0 (gx-native.md section 2).
 value_map aggregate_alarms(const member_list& ms);
 
 /// The /History paths: ChargedEnergy, DischargedEnergy, TotalAhDrawn (sum);

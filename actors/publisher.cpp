@@ -10,6 +10,13 @@
 
 namespace ba {
 
+namespace {
+
+constexpr char nr_of_batteries_path[] = "/System/NrOfBatteries";
+constexpr char request_id_path[] = "/Battery/Request/Id";
+
+} // namespace
+
 value_map identity_values(const std::string& service,
                           const std::string& product_name) {
   return {
@@ -121,6 +128,26 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
       st.current[path] = v;
       st.pending.insert(path);
     }
+    // A bank with member pages (every kind but `merge`, which never
+    // publishes a member count): /Battery/Request/Id is valid while there
+    // is a page to show, and stays inside 1..N when the list shrinks.
+    auto n = values.find(std::string_view{nr_of_batteries_path});
+    if (n == values.end())
+      return;
+    auto count = n->second.num();
+    auto slot = st.current.find(std::string_view{request_id_path});
+    auto id = slot == st.current.end() ? value::invalid() : slot->second;
+    auto want = id;
+    if (!count || *count < 1)
+      want = value::invalid();
+    else if (!id.num())
+      want = value::integer(1);
+    else if (*id.num() > *count)
+      want = value::integer(static_cast<int64_t>(*count));
+    if (slot != st.current.end() && want == id && want.kind == id.kind)
+      return;
+    st.current[request_id_path] = want;
+    st.pending.insert(request_id_path);
   };
   self->delayed_send(self,
                      std::chrono::milliseconds(

@@ -1,6 +1,7 @@
 #include "actors/source_table.hpp"
 
 #include "actors/input_check.hpp"
+#include "actors/member_pages.hpp"
 #include "messages/path_table.hpp"
 
 namespace ba {
@@ -69,7 +70,7 @@ value checked(const std::string& service, tracked_source& t,
 /// only for paths not kept yet, so an update of known paths pays nothing.
 bool admit(const std::string& service, tracked_source& t,
            const std::string& path, std::vector<std::string>& warnings) {
-  bool known = find_path(path) != nullptr;
+  bool known = find_path(path) != nullptr || is_page_cell(path);
   if (!path_kept(path, t.other_paths, known)) {
     if (!t.dropped_logged) {
       t.dropped_logged = true;
@@ -96,6 +97,7 @@ tracked_source& source_table::update(const member_update& u,
                                      caf::actor_clock::time_point now) {
   auto& t = sources_[u.service];
   t.src.last_update = now;
+  ++t.src.generation;
   if (u.snapshot) {
     t.src.values = u.values;
     t.src.index.rebuild(t.src.values);
@@ -116,6 +118,7 @@ tracked_source& source_table::replace(const std::string& service,
                                       caf::actor_clock::time_point now) {
   auto& t = sources_[service];
   t.src.last_update = now;
+  ++t.src.generation;
   t.src.values = std::move(values);
   t.src.index.rebuild(t.src.values);
   return t;
@@ -209,6 +212,7 @@ tracked_source* source_table::take_changes(const std::string& service,
   }
   if (!changed.empty()) {
     t.src.last_update = now;
+    ++t.src.generation;
     if (t.src.index.built())
       t.src.index.update(changed);
     else

@@ -4,6 +4,7 @@
 
 #include "actors/aggregator.hpp"
 #include "actors/lifecycle.hpp"
+#include "actors/member_pages.hpp"
 #include "actors/role_merge.hpp"
 #include "actors/roles.hpp"
 #include "messages/log.hpp"
@@ -13,6 +14,7 @@ namespace ba {
 namespace {
 
 constexpr const char* hook_prefix = "class:";
+constexpr std::string_view page_prefix = "/Battery/";
 
 /// The source a member entry names, among those that count.
 const source_table::map_type::value_type*
@@ -92,11 +94,31 @@ value_map compute_virtual(const virtual_battery& vb, const config& cfg,
       // A stale string's zero limits are not for a hook to re-open.
       if (complete)
         apply_hooks(in, out);
+      // Its member pages, numbered by service name as in a parallel bank
+      // (computed in full like the rest of a string).
+      std::map<std::string, const value_map*> pages;
+      for (auto& ref : vb.members)
+        if (auto* m = find_member(sources, ref))
+          pages.emplace(m->first, &m->second.src.values);
+      value_writer w{out};
+      std::string scratch;
+      int n = 0;
+      for (auto& [service, values] : pages)
+        write_member_page(++n, service, *values, 0, w, scratch);
       *online = complete;
       break;
     }
   }
   return out;
+}
+
+std::set<std::string> counting_members(const virtual_battery& vb,
+                                       const source_table& sources) {
+  std::set<std::string> result;
+  for (auto& ref : vb.members)
+    if (auto* m = find_member(sources, ref))
+      result.insert(m->first);
+  return result;
 }
 
 caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
@@ -118,11 +140,26 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
     bool online = false;
     auto out = compute_virtual(vb, cfg, st.sources, st.memory,
                                self->clock().now(), &online, &st.engine);
+    if (vb.kind != topology::merge) {
+      // Its own roster (gx-native.md 2): a member that counted once and no
+      // longer does raises /Alarms/ParallelBmsLost here, and through the
+      // alarm rule on the main aggregate too.
+      auto now_counting = counting_members(vb, st.sources);
+      st.roster.insert(now_counting.begin(), now_counting.end());
+      apply_roster(st.roster, now_counting, false, cfg.bms_cable_when_missing,
+                   out);
+    }
     invalidate_vanished(st.last_output, out);
     if (out != st.last_output) {
       st.last_output = out;
       self->send(publisher, publish_values{out});
-      self->send(router, member_update{vb.service, out, true});
+      // The main bank does not read a virtual battery's member pages: they
+      // would only make its member map larger.
+      value_map as_member;
+      for (auto& [path, v] : out)
+        if (path.compare(0, page_prefix.size(), page_prefix) != 0)
+          as_member.emplace_hint(as_member.end(), path, v);
+      self->send(router, member_update{vb.service, std::move(as_member), true});
     }
     if (!st.reported || online != st.online) {
       st.reported = true;

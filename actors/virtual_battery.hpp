@@ -7,6 +7,7 @@
 // of its own — which makes it a member of the main bank, or of another
 // virtual battery when nested.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct virtual_state {
   /// The parallel kind's bank, recomputed in the parts an update touched.
   bank_engine engine;
   value_map last_output;
+  /// Every member service that counted since this battery started: one
+  /// that no longer counts is missing (/Alarms/ParallelBmsLost).
+  std::set<std::string> roster;
   bool reported = false;
   bool online = false;
   bool dirty = false;
@@ -47,6 +51,10 @@ value_map compute_virtual(const virtual_battery& vb, const config& cfg,
                           const source_table& sources, bank_memory& mem,
                           caf::actor_clock::time_point now, bool* online,
                           bank_engine* engine = nullptr);
+
+/// The services of `vb`'s source members that count in `sources`.
+std::set<std::string> counting_members(const virtual_battery& vb,
+                                       const source_table& sources);
 
 /// `router` (the main aggregator) receives this battery's output as
 /// `member_update` / `member_state` under its service name. With `hold`

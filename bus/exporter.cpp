@@ -1,6 +1,7 @@
 #include "bus/exporter.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <caf/send.hpp>
 
@@ -257,6 +258,20 @@ int32_t exported_service::set_value(const std::string& path,
       // Checked before the cast: 1e300 to int64 is undefined behaviour.
       if (*x < -2147483648.0 || *x > 2147483647.0)
         return refuse("number out of range");
+      accepted = value::integer(static_cast<int64_t>(*x));
+      break;
+    }
+    case writable::member_id: {
+      // gui-v2 writes the pack the user picked: 1..N as the bus shows N.
+      auto x = in.num();
+      auto n = cache_.find("/System/NrOfBatteries");
+      auto count = n == cache_.end() ? caf::none : n->second.val.num();
+      if (!x || *x != std::floor(*x))
+        return refuse("expects a whole number");
+      if (!count || *count < 1 || *x < 1 || *x > *count)
+        return refuse(
+            "expects a pack number from 1 to "
+            + std::to_string(count ? static_cast<int64_t>(*count) : 0));
       accepted = value::integer(static_cast<int64_t>(*x));
       break;
     }

@@ -469,6 +469,7 @@ class validator {
         {"socMethod", &validator::soc_method_key},
         {"publishInterval", &validator::publish_interval},
         {"legacySignals", &validator::legacy_signals},
+        {"bmsCableWhenMissing", &validator::bms_cable_when_missing},
     };
     return table;
   }
@@ -1034,6 +1035,11 @@ class validator {
   void legacy_signals(const std::string& loc, const json& v) {
     if (expect(loc, v, v.is_boolean(), "true or false"))
       cfg_.legacy_signals = v.get<bool>();
+  }
+
+  void bms_cable_when_missing(const std::string& loc, const json& v) {
+    if (expect(loc, v, v.is_boolean(), "true or false"))
+      cfg_.bms_cable_when_missing = v.get<bool>();
   }
 
   void cvl_mode_key(const std::string& loc, const json& v) {

@@ -169,8 +169,10 @@ const std::vector<std::string>& known_battery_paths() {
       if (seen.insert(p).second)
         out.push_back(p);
     };
+    // Member page families (`/Battery/<n>/Serial`) name no single path.
     for (auto& row : path_table())
-      add(row.path);
+      if (std::string_view{row.path}.find('<') == std::string_view::npos)
+        add(row.path);
     for (auto* p : standard_paths)
       add(p);
     return out;

@@ -105,6 +105,10 @@ struct config {
   int publish_interval_ms = 10;
   /// `legacySignals`: also send one PropertiesChanged per changed path.
   bool legacy_signals = false;
+  /// `bmsCableWhenMissing`: also raise /Alarms/BmsCable to 1 while a roster
+  /// member is missing, as before /Alarms/ParallelBmsLost (for Venus
+  /// releases without that notification).
+  bool bms_cable_when_missing = false;
   /// `logLevel`.
   log_level level = log_level::info;
 };

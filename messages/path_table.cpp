@@ -82,6 +82,8 @@ const std::vector<path_info>& path_table() {
        "writable: DEBUG, INFO, WARNING, ERROR"},
       {"/Redetect", unit::count, writable::trigger,
        "writable: 1 resets the roster to the members online now"},
+      {"/Battery/Request/Id", unit::count, writable::member_id,
+       "writable: the pack gui-v2 shows, 1..NrOfBatteries; not persisted"},
       // Measurements (product.md 2.1).
       {"/Dc/0/Voltage", unit::volt, writable::no, "mean of members"},
       {"/Dc/0/Current", unit::amp, writable::no, "sum"},
@@ -173,10 +175,17 @@ const std::vector<path_info>& path_table() {
        "max over members"},
       {"/Alarms/FuseBlown", unit::count, writable::no, "max over members"},
       {"/Alarms/Contactor", unit::count, writable::no, "max over members"},
-      {"/Alarms/BmsCable", unit::count, writable::no, "max over members"},
+      {"/Alarms/BmsCable", unit::count, writable::no,
+       "2 when no member counts; else max over members"},
       {"/Alarms/StateOfHealth", unit::count, writable::no, "max over members"},
       {"/Alarms/BatteryTemperatureSensor", unit::count, writable::no,
        "max over members"},
+      {"/Alarms/FirmwareUpdateFailure", unit::count, writable::no,
+       "max over members"},
+      {"/Alarms/ParallelBmsLost", unit::count, writable::no,
+       "2 while a roster member is missing; else max over members, 0"},
+      {"/ErrorCode", unit::count, writable::no,
+       "first nonzero code of the members by service name; else 0"},
       // History (product.md 2.1).
       {"/History/ChargedEnergy", unit::kwh, writable::no, "sum"},
       {"/History/DischargedEnergy", unit::kwh, writable::no, "sum"},
@@ -210,19 +219,94 @@ const std::vector<path_info>& path_table() {
        "JSON list aligned with /System/Batteries: V - I x R in V or null"},
       {"/System/LimitExplanation", unit::text, writable::no,
        "JSON: why CCL and DCL are what they are (see below)"},
+      {"/Info/ChargeLimitation", unit::text, writable::no,
+       "what sets CCL: the pack and the rule, at most 100 characters"},
+      {"/Info/DischargeLimitation", unit::text, writable::no,
+       "what sets DCL: the pack and the rule, at most 100 characters"},
+      // One page per counting member for gui-v2 (gx-native: "Individual
+      // Battery Info"), n = 1..NrOfBatteries by service name. Families:
+      // find_path maps "/Battery/3/Cell/12/Voltage" to its row.
+      {"/Battery/<n>/Serial", unit::text, writable::no,
+       "the member's /Serial, else its /CustomName, else its name's suffix"},
+      {"/Battery/<n>/Capacity", unit::amphour, writable::no,
+       "its /InstalledCapacity, else its /Capacity"},
+      {"/Battery/<n>/Status", unit::count, writable::no, "its /State"},
+      {"/Battery/<n>/Voltage", unit::volt, writable::no, "its /Dc/0/Voltage"},
+      {"/Battery/<n>/Current", unit::amp, writable::no, "its /Dc/0/Current"},
+      {"/Battery/<n>/Temperature", unit::celsius, writable::no,
+       "its /Dc/0/Temperature"},
+      {"/Battery/<n>/Soc", unit::percent, writable::no, "its /Soc"},
+      {"/Battery/<n>/Cell/<c>/Voltage", unit::cell_volt, writable::no,
+       "its /Voltages/Cell<c>"},
+      {"/Battery/<n>/Cell/<c>/Temperature", unit::celsius, writable::no,
+       "its /Temperatures/Cell<c>"},
   };
   return table;
 }
 
-const path_info* find_path(const std::string& path) {
+namespace {
+
+/// `path` with every segment of digits (and every `<n>`-style placeholder)
+/// written as `#`, into `out`; false when it has none (then it is no
+/// family member) or does not fit.
+bool family_form(std::string_view path, std::string& out) {
+  out.clear();
+  bool any = false;
+  size_t i = 0;
+  while (i < path.size()) {
+    auto end = path.find('/', i + 1);
+    if (end == std::string_view::npos)
+      end = path.size();
+    auto seg = path.substr(i + 1, end - i - 1);
+    bool digits
+        = !seg.empty()
+          && seg.find_first_not_of("0123456789") == std::string_view::npos;
+    bool placeholder
+        = seg.size() == 3 && seg.front() == '<' && seg.back() == '>';
+    out += '/';
+    if (digits || placeholder) {
+      out += '#';
+      any = true;
+    } else {
+      out.append(seg.data(), seg.size());
+    }
+    i = end;
+  }
+  return any;
+}
+
+} // namespace
+
+const path_info* find_path(std::string_view path) {
+  // Keys view the table's own strings, which live as long as the program.
   static const auto index = [] {
-    std::unordered_map<std::string, const path_info*> m;
+    std::unordered_map<std::string_view, const path_info*> m;
     for (auto& row : path_table())
       m.emplace(row.path, &row);
     return m;
   }();
+  static const auto families = [] {
+    std::unordered_map<std::string, const path_info*> m;
+    std::string form;
+    for (auto& row : path_table())
+      if (family_form(row.path, form))
+        m.emplace(form, &row);
+    return m;
+  }();
   auto i = index.find(path);
-  return i == index.end() ? nullptr : i->second;
+  if (i != index.end())
+    return i->second;
+  // Only the member pages have families: other paths are answered without
+  // building their family form (this runs for every published path).
+  static constexpr std::string_view family_prefix = "/Battery/";
+  if (path.compare(0, family_prefix.size(), family_prefix) != 0)
+    return nullptr;
+  // One buffer per thread: no allocation once it has grown.
+  thread_local std::string form;
+  if (!family_form(path, form))
+    return nullptr;
+  auto f = families.find(form);
+  return f == families.end() ? nullptr : f->second;
 }
 
 } // namespace ba

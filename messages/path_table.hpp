@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ba {
@@ -35,7 +36,14 @@ double resolution(unit u);
 /// Suffix of the text form: "V", "A", "%", "°C"...
 const char* unit_suffix(unit u);
 
-enum class writable : uint8_t { no, text, log_level, trigger };
+enum class writable : uint8_t {
+  no,
+  text,
+  log_level,
+  trigger,
+  /// /Battery/Request/Id: an integer 1..NrOfBatteries.
+  member_id,
+};
 
 /// The longest text a client may write (/CustomName), and the longest
 /// custom name taken from the settings service: the same limit wherever a
@@ -54,7 +62,12 @@ struct path_info {
 const std::vector<path_info>& path_table();
 
 /// The row of `path`, or nullptr for paths not in the table (passed through
-/// with their own type).
-const path_info* find_path(const std::string& path);
+/// with their own type). A member page path (`/Battery/3/Cell/12/Voltage`)
+/// finds its family's row (`/Battery/<n>/Cell/<c>/Voltage`).
+const path_info* find_path(std::string_view path);
+
+/// The most cells a member page shows (and the most `/Voltages/Cell<c>`,
+/// `/Temperatures/Cell<c>` a source may publish as battery vocabulary).
+constexpr int max_page_cells = 32;
 
 } // namespace ba

@@ -500,14 +500,17 @@ CAF_TEST(redetect clears the roster to the members online) {
   expect((member_state), from(b).to(aggregator));
   expect_publish();
   CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(2));
-  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(1));
+  // A pack lost is its own notification; BmsCable means the whole bank.
+  CAF_CHECK_EQUAL(out("/Alarms/ParallelBmsLost"), value::integer(2));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::text("<missing>"));
   inject((path_written), from(self).to(publisher).with(path_written{
                              own, "/Redetect", value::integer(1)}));
   expect((redetect_atom), from(publisher).to(aggregator));
   expect_publish();
   CAF_CHECK_EQUAL(out("/System/NrOfBatteriesKnown"), value::integer(1));
   CAF_CHECK_EQUAL(out("/System/MissingBatteries"), value::text("[]"));
-  CAF_CHECK_EQUAL(out("/Alarms/BmsCable").valid(), false);
+  CAF_CHECK_EQUAL(out("/Alarms/ParallelBmsLost"), value::integer(0));
+  CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::text("<missing>"));
 }
 
 CAF_TEST(a source stopped by discovery is not reported missing) {

@@ -43,13 +43,16 @@ const std::string bat_c = "com.victronenergy.battery.flt_charlie";
 constexpr double stale_timeout_s = 2.0;
 constexpr double probe_timeout_s = 2.0;
 
-/// staleTimeout 2 s for every scenario here; reconnectTimeout 0 unless a
-/// test says otherwise.
-std::string config(double reconnect_timeout = 0) {
+/// staleTimeout 2 s for every scenario here; reconnectTimeout 0 and
+/// bmsCableWhenMissing off unless a test says otherwise.
+std::string config(double reconnect_timeout = 0,
+                   bool cable_when_missing = false) {
   std::ostringstream out;
   out << R"({"startupBatteryWait": 1, "publishInterval": 10, )"
       << R"("logLevel": "DEBUG", "staleTimeout": )" << stale_timeout_s
-      << R"(, "reconnectTimeout": )" << reconnect_timeout << "}";
+      << R"(, "reconnectTimeout": )" << reconnect_timeout
+      << R"(, "bmsCableWhenMissing": )"
+      << (cable_when_missing ? "true" : "false") << "}";
   return out.str();
 }
 
@@ -157,6 +160,16 @@ void check_missing(bus_client& c, const std::vector<std::string>& expected) {
 wire_value poll_bms_cable(bus_client& c, int32_t expected) {
   return poll_value(c, agg, "/Alarms/BmsCable",
                     equals(wire_value::int32(expected)));
+}
+
+/// A roster member missing, or none: /Alarms/ParallelBmsLost 2 or 0 (the
+/// GX's "Parallel BMS connection lost"), while /Alarms/BmsCable keeps
+/// meaning the whole bank: the members' own 0 (gx-native.md 2).
+void check_pack_lost(bus_client& c, bool lost) {
+  auto want = wire_value::int32(lost ? 2 : 0);
+  CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost", equals(want)),
+                  want);
+  CAF_CHECK_EQUAL(c.get_value(agg, "/Alarms/BmsCable"), wire_value::int32(0));
 }
 
 /// Lines of `log` that contain every one of `needles`.
@@ -407,7 +420,7 @@ CAF_TEST(a frozen source is dropped after the stale timeout and returns) {
     CAF_CHECK_EQUAL(c.get_value(agg, "/System/NrOfBatteriesKnown"),
                     wire_value::int32(2));
     check_missing(c, {bat_b});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
 
     // Queue, while it is stopped: signals off, then a new current. Once it
     // continues it applies both silently, so the aggregate can only learn
@@ -429,7 +442,7 @@ CAF_TEST(a frozen source is dropped after the stale timeout and returns) {
     CAF_CHECK_LESS(back_ms, (std::min(stale_timeout_s, 5.0) + 2.0) * 1000);
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Current", near_d(-18.0)), -18.0);
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
 
     // And it is followed again by its signals.
     c.sim_set_signal_mode(bat_b, "items");
@@ -475,7 +488,7 @@ CAF_TEST(a source with Connected 0 is stale until it reconnects) {
         c.sim_set_items(bat_b, {{"/Connected", wire_value::int32(0)}}), 0);
     require_bank(c, 1, -5.0);
     check_missing(c, {bat_b});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
 
     // A change the aggregate never hears of (signals off) ...
     c.sim_set_signal_mode(bat_b, "none");
@@ -488,7 +501,7 @@ CAF_TEST(a source with Connected 0 is stale until it reconnects) {
         c.sim_set_items(bat_b, {{"/Connected", wire_value::int32(1)}}), 0);
     require_bank(c, 2, -14.0);
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
 
     // Connected 1 without any signal: found by the probe (a GetValue of
     // /Connected) that is retried every min(staleTimeout, 5 s) while the
@@ -522,17 +535,23 @@ CAF_TEST(a source reporting BmsCable 2 is taken out) {
     auto& c = s.client();
     s.start_battery(bat_a, member("d:-5"));
     s.start_battery(bat_b, member("d:-7"));
-    start_aggregator(s, config());
+    // The old partial warning on, as for a Venus release without the
+    // ParallelBmsLost notification.
+    start_aggregator(s, config(0, true));
     require_bank(c, 2, -12.0);
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
 
     BA_REQUIRE_EQUAL(
         c.sim_set_items(bat_b, {{"/Alarms/BmsCable", wire_value::int32(2)}}),
         0);
     require_bank(c, 1, -5.0);
     check_missing(c, {bat_b});
-    // A roster member is missing: at least 1. Whether the stale member's
+    // A roster member is missing: ParallelBmsLost 2, and with
+    // bmsCableWhenMissing BmsCable at least 1. Whether the stale member's
     // own 2 also counts in the max is not specified, so 1 or 2.
+    CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost",
+                               equals(wire_value::int32(2))),
+                    wire_value::int32(2));
     auto cable
         = poll_value(c, agg, "/Alarms/BmsCable", [](const wire_value& v) {
             return v.number().value_or(0) >= 1;
@@ -544,7 +563,7 @@ CAF_TEST(a source reporting BmsCable 2 is taken out) {
         0);
     require_bank(c, 2, -12.0);
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
   });
 }
 
@@ -582,7 +601,7 @@ CAF_TEST(a lost source keeps its values for the reconnect timeout) {
     CAF_CHECK_LESS(drop_ms, grace_s * 1000 + 1500);
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Current", near_d(-5.0)), -5.0);
     check_missing(c, {bat_b});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
   });
 }
 
@@ -637,7 +656,7 @@ CAF_TEST(all sources lost gives safe limits and recovers) {
     BA_CHECK_D(poll_value(c, agg, "/Soc", near_d(50)), 50);
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Voltage", near_d(52)), 52);
     check_missing(c, {bat_b});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
     CAF_CHECK_EQUAL(count_lines(daemon.log(), {lost_line}), 1u);
     CAF_CHECK(no_aggregate_owner_change(c, mark));
   });
@@ -654,7 +673,7 @@ CAF_TEST(the roster and Redetect) {
     CAF_CHECK_EQUAL(c.get_value(agg, "/System/NrOfBatteriesKnown"),
                     wire_value::int32(3));
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
     CAF_CHECK_EQUAL(c.get_value(agg, "/Redetect"), wire_value::int32(0));
 
     // Two leave, charlie first: the list is sorted, not in leaving order.
@@ -665,7 +684,7 @@ CAF_TEST(the roster and Redetect) {
     CAF_CHECK_EQUAL(c.get_value(agg, "/System/NrOfBatteriesKnown"),
                     wire_value::int32(3));
     check_missing(c, {bat_a, bat_c});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
 
     // A string is refused and changes nothing.
     auto refused = try_set_value(c, "/Redetect", wire_value::str("1"));
@@ -680,7 +699,7 @@ CAF_TEST(the roster and Redetect) {
                                equals(wire_value::int32(1))),
                     wire_value::int32(1));
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
     CAF_CHECK_EQUAL(
         poll_value(c, agg, "/Redetect", equals(wire_value::int32(0))),
         wire_value::int32(0));
@@ -696,7 +715,7 @@ CAF_TEST(the roster and Redetect) {
     c.sim_quit(bat_c);
     require_bank(c, 1, -7.0);
     check_missing(c, {bat_c});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 1), wire_value::int32(1));
+    check_pack_lost(c, true);
 
     // Redetect written as a double works the same.
     CAF_CHECK_EQUAL(try_set_value(c, "/Redetect", wire_value::dbl(1)),
@@ -705,7 +724,7 @@ CAF_TEST(the roster and Redetect) {
                                equals(wire_value::int32(1))),
                     wire_value::int32(1));
     check_missing(c, {});
-    CAF_CHECK_EQUAL(poll_bms_cable(c, 0), wire_value::int32(0));
+    check_pack_lost(c, false);
     CAF_CHECK_EQUAL(
         poll_value(c, agg, "/Redetect", equals(wire_value::int32(0))),
         wire_value::int32(0));

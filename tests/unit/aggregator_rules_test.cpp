@@ -225,86 +225,162 @@ CAF_TEST(a source counts while online or inside its grace) {
   CAF_CHECK(!counts(t));
 }
 
-CAF_TEST(roster paths and BmsCable) {
+CAF_TEST(roster paths BmsCable and ParallelBmsLost) {
   struct row {
     const char* what;
     std::set<std::string> roster;
     std::set<std::string> counting;
     bool startup_done;
-    value own_cable; // the members' own max, invalid when none published it
+    bool cable_when_missing; // bmsCableWhenMissing
+    value own_cable;         // the members' own max, <missing> when none has it
+    value own_lost;
     value known;
     value missing;
     value cable;
+    value lost;
   };
   auto none = value::text("<missing>");
+  auto i = [](int64_t x) { return value::integer(x); };
   std::vector<row> rows{
       {"all there",
        {"a", "b"},
        {"a", "b"},
        true,
-       value::integer(0),
-       value::integer(2),
+       false,
+       i(0),
+       none,
+       i(2),
        value::text("[]"),
-       value::integer(0)},
+       i(0),
+       i(0)},
       {"all there and no alarm published",
        {"a"},
        {"a"},
        true,
+       false,
        none,
-       value::integer(1),
+       none,
+       i(1),
        value::text("[]"),
-       none},
-      {"one missing",
+       none,
+       i(0)},
+      {"one missing: ParallelBmsLost, not BmsCable",
        {"a", "b"},
        {"a"},
        true,
-       value::integer(0),
-       value::integer(2),
+       false,
+       i(0),
+       none,
+       i(2),
        value::text("[\"b\"]"),
-       value::integer(1)},
-      {"one missing, a member alarm 2 stays",
+       i(0),
+       i(2)},
+      {"one missing, no member has BmsCable",
        {"a", "b"},
        {"a"},
        true,
-       value::integer(2),
-       value::integer(2),
+       false,
+       none,
+       none,
+       i(2),
        value::text("[\"b\"]"),
-       value::integer(2)},
+       none,
+       i(2)},
+      {"one missing with bmsCableWhenMissing",
+       {"a", "b"},
+       {"a"},
+       true,
+       true,
+       i(0),
+       none,
+       i(2),
+       value::text("[\"b\"]"),
+       i(1),
+       i(2)},
+      {"one missing with bmsCableWhenMissing, a member alarm 2 stays",
+       {"a", "b"},
+       {"a"},
+       true,
+       true,
+       i(2),
+       none,
+       i(2),
+       value::text("[\"b\"]"),
+       i(2),
+       i(2)},
+      {"a member's own ParallelBmsLost shows while all are there",
+       {"a"},
+       {"a"},
+       true,
+       false,
+       none,
+       i(1),
+       i(1),
+       value::text("[]"),
+       none,
+       i(1)},
+      {"a member's own ParallelBmsLost 2 stays",
+       {"a"},
+       {"a"},
+       true,
+       false,
+       none,
+       i(2),
+       i(1),
+       value::text("[]"),
+       none,
+       i(2)},
       {"none left",
        {"a", "b"},
        {},
        true,
+       false,
        none,
-       value::integer(2),
+       none,
+       i(2),
        value::text("[\"a\",\"b\"]"),
-       value::integer(2)},
+       i(2),
+       i(2)},
       {"none ever after the wait",
        {},
        {},
        true,
+       false,
        none,
-       value::integer(0),
+       none,
+       i(0),
        value::text("[]"),
-       value::integer(2)},
+       i(2),
+       i(0)},
       {"none yet during the wait",
        {},
        {},
        false,
+       false,
        none,
-       value::integer(0),
+       none,
+       i(0),
        value::text("[]"),
-       none},
+       none,
+       i(0)},
   };
   for (auto& r : rows) {
     CAF_MESSAGE(r.what);
     value_map out;
     if (r.own_cable != none)
       out["/Alarms/BmsCable"] = r.own_cable;
-    apply_roster(r.roster, r.counting, r.startup_done, out);
+    if (r.own_lost != none)
+      out["/Alarms/ParallelBmsLost"] = r.own_lost;
+    apply_roster(r.roster, r.counting, r.startup_done, r.cable_when_missing,
+                 out);
     CAF_CHECK_EQUAL(out["/System/NrOfBatteriesKnown"], r.known);
     CAF_CHECK_EQUAL(out["/System/MissingBatteries"], r.missing);
-    auto i = out.find("/Alarms/BmsCable");
-    CAF_CHECK_EQUAL(i == out.end() ? none : i->second, r.cable);
+    auto at = [&](const char* path) {
+      auto f = out.find(path);
+      return f == out.end() ? none : f->second;
+    };
+    CAF_CHECK_EQUAL(at("/Alarms/BmsCable"), r.cable);
+    CAF_CHECK_EQUAL(at("/Alarms/ParallelBmsLost"), r.lost);
   }
 }
 

@@ -509,13 +509,16 @@ CAF_TEST(cells per battery is the common value or invalid with a warning) {
 
 CAF_TEST(standard alarm list matches venus - dbus section 4.3) {
   auto& xs = standard_alarms();
-  CHECK_ROW("count", i(static_cast<int64_t>(xs.size())), i(26));
+  // venus-dbus 4.3 plus the two venus-platform notifies that it lacks
+  // (gx-native.md 2).
+  CHECK_ROW("count", i(static_cast<int64_t>(xs.size())), i(28));
   CHECK_ROW("first", t(xs.front()), t("/Alarms/Alarm"));
-  CHECK_ROW("last", t(xs.back()), t("/Alarms/BatteryTemperatureSensor"));
+  CHECK_ROW("last", t(xs.back()), t("/Alarms/ParallelBmsLost"));
   for (auto* p :
        {"/Alarms/LowVoltage", "/Alarms/HighCellVoltage", "/Alarms/LowSoc",
         "/Alarms/CellImbalance", "/Alarms/FuseBlown", "/Alarms/BmsCable",
-        "/Alarms/StateOfHealth", "/Alarms/HighInternalTemperature"})
+        "/Alarms/StateOfHealth", "/Alarms/HighInternalTemperature",
+        "/Alarms/FirmwareUpdateFailure", "/Alarms/ParallelBmsLost"})
     CHECK_ROW(p, i(std::count(xs.begin(), xs.end(), p)), i(1));
 }
 
@@ -550,11 +553,33 @@ CAF_TEST(only published alarms are present) {
       {{"/Alarms/LowVoltage", i(0)}, {"/Alarms/HighVoltage", none}},
       {{"/Alarms/LowVoltage", i(1)}, {"/Alarms/Foo", i(2)}}}};
   auto out = aggregate_alarms(b.list);
-  CHECK_ROW("exactly two alarms", i(static_cast<int64_t>(out.size())), i(2));
+  // And /ErrorCode, always.
+  CHECK_ROW("exactly two alarms and the error code",
+            i(static_cast<int64_t>(out.size())), i(3));
+  CHECK_ROW("no error", at(out, "/ErrorCode"), i(0));
   CHECK_ROW("LowVoltage", at(out, "/Alarms/LowVoltage"), i(1));
   CHECK_ROW("HighVoltage", at(out, "/Alarms/HighVoltage"), none);
   CHECK_ROW("non-standard alarm is not aggregated", at(out, "/Alarms/Foo"),
             absent);
+}
+
+CAF_TEST(the error code is the first nonzero one by member order) {
+  std::vector<row> rows{
+      {"none publishes it -> 0", {{{"/Soc", r(5)}}, {}}, i(0)},
+      {"no members -> 0", {}, i(0)},
+      {"all 0 -> 0", {{{"P", i(0)}}, {{"P", i(0)}}}, i(0)},
+      {"first nonzero in order, not the largest",
+       {{{"P", i(0)}}, {{"P", i(14)}}, {{"P", i(30)}}},
+       i(14)},
+      {"invalid, NaN and text skipped",
+       {{{"P", none}}, {{"P", nan}}, {{"P", t("7")}}, {{"P", r(8)}}},
+       i(8)},
+  };
+  auto rule = [](const member_list& ms, const std::string& path) {
+    return at(aggregate_alarms(ms), path);
+  };
+  auto n = run_per_path({"/ErrorCode"}, rows, rule);
+  CAF_MESSAGE(n << " rows");
 }
 
 // -- /History ----------------------------------------------------------------
@@ -685,14 +710,15 @@ CAF_TEST(bank extras return every row keyed by path) {
       {"/System/NrOfCellsPerBattery", none},
       {"/Alarms/LowSoc", i(2)},
       {"/Alarms/BmsCable", i(0)},
+      {"/ErrorCode", i(0)},
       {"/History/ChargedEnergy", r(150)},
       {"/History/ChargeCycles", none},
   };
   for (auto& [path, want] : expected)
     CHECK_ROW(path, at(out, path), want);
   // 5 flags + low voltage + mode + 8 cell + 4 modules + cells + 2 alarms +
-  // 11 history.
-  CHECK_ROW("path count", i(static_cast<int64_t>(out.size())), i(33));
+  // the error code + 11 history.
+  CHECK_ROW("path count", i(static_cast<int64_t>(out.size())), i(34));
   CHECK_ROW("unpublished alarm absent", at(out, "/Alarms/LowVoltage"), absent);
   CHECK_ROW("one warning appended", i(static_cast<int64_t>(warnings.size())),
             i(2));
@@ -700,13 +726,16 @@ CAF_TEST(bank extras return every row keyed by path) {
   // Without a warnings vector the call still works.
   auto again = aggregate_bank_extras(b.views, nullptr);
   CHECK_ROW("same result without warnings",
-            i(static_cast<int64_t>(again.size())), i(33));
+            i(static_cast<int64_t>(again.size())), i(34));
   bank none_bank{std::vector<named>{}};
   auto empty = aggregate_bank_extras(none_bank.views, &warnings);
-  CHECK_ROW("no members: no alarms, 31 invalid paths",
-            i(static_cast<int64_t>(empty.size())), i(31));
+  CHECK_ROW("no members: no alarms, 31 invalid paths and the error code",
+            i(static_cast<int64_t>(empty.size())), i(32));
   size_t valid = 0;
   for (auto& kv : empty)
     valid += kv.second.valid() ? 1 : 0;
-  CHECK_ROW("no members: nothing valid", i(static_cast<int64_t>(valid)), i(0));
+  // "No member reports an error" is true of an empty bank.
+  CHECK_ROW("no members: only the error code valid",
+            i(static_cast<int64_t>(valid)), i(1));
+  CHECK_ROW("no members: error code", at(empty, "/ErrorCode"), i(0));
 }
