@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <random>
 #include <set>
 #include <sstream>
@@ -26,6 +27,7 @@ namespace {
 constexpr const char* control_interface = "org.example.VenusSim";
 constexpr const char* process_name = "venus-sim-battery";
 constexpr const char* process_version = "1.0";
+constexpr int32_t max_cells = 32;
 
 // -- command line
 // ---------------------------------------------------------------
@@ -47,6 +49,12 @@ struct options {
   int32_t items_delay_ms = 0;
   /// Never touch the bus after claiming the name (a hung service).
   bool freeze = false;
+  /// Number of /Voltages/Cell<k> paths (0 = none).
+  int32_t cells = 0;
+  /// Also /Temperatures/Cell<k> (only with cells > 0).
+  bool cell_temperatures = false;
+  /// /Serial; default SIM-<last part of the name>.
+  std::optional<std::string> serial;
 };
 
 void usage(std::ostream& out) {
@@ -56,14 +64,20 @@ void usage(std::ostream& out) {
   --instance N         /DeviceInstance (int32, default 0)
   --product-id N       /ProductId (int32, 0x.. accepted, default 0)
   --product-name S     /ProductName (default "Simulated battery")
+  --serial S           /Serial (default SIM-<last part of the name>)
+  --cells N            publish /Voltages/Cell1..N and
+                       /System/NrOfCellsPerBattery (0..32, default 0 = none)
+  --cell-temperatures  also /Temperatures/Cell1..N (needs --cells)
   --set /Path=T:V      set or create a path (repeatable); T is one of
                        d i u x t q n y b s, or the whole value is null
   --file values.json   {"/Path": "T:V" | null, ...} (repeatable)
   --signals MODE       items|properties|both|none (default items)
   --legacy             no GetItems on / (callers get UnknownMethod)
   --minimal            only the mandatory paths, /Dc/0/* and /Soc
-  --walk HZ            random walk of V, I, P, SoC and cell voltages
-  --seed N             random seed for --walk (default 1)
+  --walk HZ            random walk of V, I, P, SoC and cell voltages (with
+                       --cells: every cell, and the min/max cell paths)
+  --seed N             random seed for --walk and the cells' start values
+                       (default 1)
   --items-delay MS     answer GetItems on / only after MS milliseconds (the
                        whole simulator waits: a slow BMS)
   --freeze             claim the name, then never read the bus again (a
@@ -119,6 +133,17 @@ options parse_args(int argc, char** argv) {
       o.product_id = parse_int32_arg(flag, value());
     } else if (flag == "--product-name") {
       o.product_name = value();
+    } else if (flag == "--serial") {
+      o.serial = value();
+    } else if (flag == "--cells") {
+      auto text = value();
+      auto v = parse_value_spec("i:" + text);
+      if (!v || *v->as_number() < 0 || *v->as_number() > max_cells)
+        bad_usage("--cells needs a number of cells from 0 to "
+                  + std::to_string(max_cells) + ", got '" + text + "'");
+      o.cells = static_cast<int32_t>(*v->as_number());
+    } else if (flag == "--cell-temperatures") {
+      o.cell_temperatures = true;
     } else if (flag == "--set") {
       std::string path;
       sim_value v;
@@ -159,6 +184,8 @@ options parse_args(int argc, char** argv) {
   }
   if (o.name.empty())
     bad_usage("--name is required");
+  if (o.cell_temperatures && o.cells == 0)
+    bad_usage("--cell-temperatures needs --cells N with N >= 1");
   return o;
 }
 
@@ -204,10 +231,51 @@ std::string serial_from_name(const std::string& name) {
   return "SIM-" + (dot == std::string::npos ? name : name.substr(dot + 1));
 }
 
+std::string cell_voltage_path(size_t index) {
+  return "/Voltages/Cell" + std::to_string(index + 1);
+}
+
+std::string cell_temperature_path(size_t index) {
+  return "/Temperatures/Cell" + std::to_string(index + 1);
+}
+
+/// Venus' cell id text: "C1" for the first cell.
+std::string cell_id(size_t index) {
+  return "C" + std::to_string(index + 1);
+}
+
+/// Indexes of the lowest and of the highest value, the first one on a tie;
+/// `x` must not be empty.
+std::pair<size_t, size_t> min_max_index(const std::vector<double>& x) {
+  return {
+      static_cast<size_t>(std::min_element(x.begin(), x.end()) - x.begin()),
+      static_cast<size_t>(std::max_element(x.begin(), x.end()) - x.begin())};
+}
+
+struct cell_values {
+  std::vector<double> volts;   // 3.250..3.300 V in whole millivolts
+  std::vector<double> celsius; // 24.0..26.0 degrees C in tenths
+};
+
+/// The cells' start values, from the seed. Uses the raw mt19937 output (no
+/// std distribution), so the values are the same with every standard
+/// library; divided by a power of ten so the texts read "3.267", "25.3".
+cell_values initial_cells(const options& o) {
+  cell_values c;
+  std::mt19937 gen(o.seed ^ 0xCE11u);
+  for (int32_t k = 0; k < o.cells; ++k)
+    c.volts.push_back(static_cast<double>(3250 + gen() % 51) / 1000.0);
+  if (o.cell_temperatures)
+    for (int32_t k = 0; k < o.cells; ++k)
+      c.celsius.push_back(static_cast<double>(240 + gen() % 21) / 10.0);
+  return c;
+}
+
 std::vector<std::pair<std::string, sim_value>> default_paths(const options& o) {
   auto d = sim_value::of_double;
   auto i = sim_value::of_int32;
   auto s = sim_value::of_string;
+  auto cells = initial_cells(o);
   // The mandatory paths of section 3.
   std::vector<std::pair<std::string, sim_value>> v{
       {"/Mgmt/ProcessName", s(process_name)},
@@ -220,15 +288,39 @@ std::vector<std::pair<std::string, sim_value>> default_paths(const options& o) {
       {"/HardwareVersion", s("1.0")},
       {"/Connected", i(1)},
       {"/CustomName", s("")},
-      {"/Serial", s(serial_from_name(o.name))},
+      {"/Serial", s(o.serial ? *o.serial : serial_from_name(o.name))},
       {"/Dc/0/Voltage", d(52.0)},
       {"/Dc/0/Current", d(0.0)},
       {"/Dc/0/Power", d(0.0)},
       {"/Dc/0/Temperature", d(25.0)},
       {"/Soc", d(50.0)},
   };
+  if (o.cells > 0)
+    v.emplace_back("/System/NrOfCellsPerBattery", i(o.cells));
+  for (size_t k = 0; k < cells.volts.size(); ++k)
+    v.emplace_back(cell_voltage_path(k), d(cells.volts[k]));
+  for (size_t k = 0; k < cells.celsius.size(); ++k)
+    v.emplace_back(cell_temperature_path(k), d(cells.celsius[k]));
   if (o.minimal)
     return v;
+  // The /System min/max cell paths agree with the cells when there are any.
+  double v_min = 3.25, v_max = 3.27, t_min = 24.0, t_max = 26.0;
+  std::string v_min_id = "C1", v_max_id = "C2", t_min_id = "C1",
+              t_max_id = "C2";
+  if (!cells.volts.empty()) {
+    auto [lo, hi] = min_max_index(cells.volts);
+    v_min = cells.volts[lo];
+    v_max = cells.volts[hi];
+    v_min_id = cell_id(lo);
+    v_max_id = cell_id(hi);
+  }
+  if (!cells.celsius.empty()) {
+    auto [lo, hi] = min_max_index(cells.celsius);
+    t_min = cells.celsius[lo];
+    t_max = cells.celsius[hi];
+    t_min_id = cell_id(lo);
+    t_max_id = cell_id(hi);
+  }
   std::vector<std::pair<std::string, sim_value>> more{
       {"/Soh", d(100.0)},
       {"/Capacity", d(50.0)},
@@ -241,14 +333,14 @@ std::vector<std::pair<std::string, sim_value>> default_paths(const options& o) {
       {"/Info/BatteryLowVoltage", d(46.0)},
       {"/Io/AllowToCharge", i(1)},
       {"/Io/AllowToDischarge", i(1)},
-      {"/System/MinCellVoltage", d(3.25)},
-      {"/System/MaxCellVoltage", d(3.27)},
-      {"/System/MinVoltageCellId", s("C1")},
-      {"/System/MaxVoltageCellId", s("C2")},
-      {"/System/MinCellTemperature", d(24.0)},
-      {"/System/MaxCellTemperature", d(26.0)},
-      {"/System/MinTemperatureCellId", s("C1")},
-      {"/System/MaxTemperatureCellId", s("C2")},
+      {"/System/MinCellVoltage", d(v_min)},
+      {"/System/MaxCellVoltage", d(v_max)},
+      {"/System/MinVoltageCellId", s(v_min_id)},
+      {"/System/MaxVoltageCellId", s(v_max_id)},
+      {"/System/MinCellTemperature", d(t_min)},
+      {"/System/MaxCellTemperature", d(t_max)},
+      {"/System/MinTemperatureCellId", s(t_min_id)},
+      {"/System/MaxTemperatureCellId", s(t_max_id)},
       {"/System/NrOfModulesOnline", i(1)},
       {"/System/NrOfModulesOffline", i(0)},
       {"/System/NrOfModulesBlockingCharge", i(0)},
@@ -270,7 +362,9 @@ class battery_sim {
  public:
   battery_sim(sdbus::IConnection& conn, event_loop& loop, const options& o)
       : conn_(conn), loop_(loop), name_(o.name), tree_(conn, make_hooks(o)),
-        rng_(o.seed) {
+        rng_(o.seed), cell_rng_(o.seed + 0xCE11u),
+        cell_offset_(static_cast<size_t>(o.cells)),
+        cell_home_(static_cast<size_t>(o.cells)) {
     tree_.set_mode(o.mode);
     // Everything is exported here, before main() requests the name: a
     // consumer that scans on NameOwnerChanged must find a complete service.
@@ -500,6 +594,63 @@ class battery_sim {
       changed.push_back(path);
   }
 
+  void publish_text(const std::string& path, const std::string& text,
+                    std::vector<std::string>& changed) {
+    if (tree_.has_leaf(path) && tree_.set(path, sim_value::of_string(text)))
+      changed.push_back(path);
+  }
+
+  /// Each cell is the pack's mean cell voltage (`base`, a 16-cell pack) plus
+  /// its own offset, which wanders by about a millivolt a step and is pulled
+  /// back slowly to its home. The first step takes the offsets from the
+  /// start values (each one's distance to their mean); a cell written by a
+  /// test later keeps its new offset as its home. Then the /System min/max
+  /// cell paths are set from the published cells. Uses its own generator, so
+  /// the other paths walk as they do without --cells.
+  void walk_cells(double base, std::vector<std::string>& changed) {
+    std::normal_distribution<double> noise(0.0, 1.0);
+    double reference = cell_base_;
+    if (!cells_started_) {
+      std::vector<double> start;
+      for (size_t k = 0; k < cell_offset_.size(); ++k)
+        if (auto v = tree_.find(cell_voltage_path(k)); v && v->is_number())
+          start.push_back(v->as_double());
+      reference = start.empty()
+                      ? base
+                      : std::accumulate(start.begin(), start.end(), 0.0)
+                            / static_cast<double>(start.size());
+    }
+    std::vector<double> present;
+    std::vector<size_t> index;
+    for (size_t k = 0; k < cell_offset_.size(); ++k) {
+      auto path = cell_voltage_path(k);
+      // On the first step the start value counts as written.
+      auto v = tree_.find(path);
+      auto last = published_.find(path);
+      if (v && v->is_number()
+          && (last == published_.end() || *v != last->second)) {
+        cell_offset_[k] = v->as_double() - reference;
+        cell_home_[k] = cell_offset_[k];
+      }
+      cell_offset_[k] += 0.001 * noise(cell_rng_) * std::sqrt(dt_)
+                         - 0.02 * (cell_offset_[k] - cell_home_[k]) * dt_;
+      publish(path, base + cell_offset_[k], 3, changed);
+      if (v = tree_.find(path); v && v->is_number()) {
+        present.push_back(v->as_double());
+        index.push_back(k);
+      }
+    }
+    cell_base_ = base;
+    cells_started_ = true;
+    if (present.empty())
+      return; // all cells removed by the test
+    auto [lo, hi] = min_max_index(present);
+    publish("/System/MinCellVoltage", present[lo], 3, changed);
+    publish("/System/MaxCellVoltage", present[hi], 3, changed);
+    publish_text("/System/MinVoltageCellId", cell_id(index[lo]), changed);
+    publish_text("/System/MaxVoltageCellId", cell_id(index[hi]), changed);
+  }
+
   void walk_step() {
     std::normal_distribution<double> noise(0.0, 1.0);
     if (!walk_started_) {
@@ -532,8 +683,12 @@ class battery_sim {
             std::round(voltage * 100) / 100 * std::round(current_ * 10) / 10, 0,
             changed);
     publish("/Soc", soc_, 1, changed);
-    publish("/System/MinCellVoltage", cell - spread, 3, changed);
-    publish("/System/MaxCellVoltage", cell + spread, 3, changed);
+    if (cell_offset_.empty()) {
+      publish("/System/MinCellVoltage", cell - spread, 3, changed);
+      publish("/System/MaxCellVoltage", cell + spread, 3, changed);
+    } else {
+      walk_cells(cell, changed);
+    }
     tree_.emit_changes(changed); // one ItemsChanged per step
   }
 
@@ -548,6 +703,13 @@ class battery_sim {
   double current_ = 0;
   double soc_ = 50;
   std::map<std::string, sim_value> published_;
+  // --cells: the cells' generator, offsets from the mean cell voltage and
+  // the offsets they are pulled back to.
+  std::mt19937 cell_rng_;
+  std::vector<double> cell_offset_;
+  std::vector<double> cell_home_;
+  double cell_base_ = 0;
+  bool cells_started_ = false;
   uint64_t flood_serial_ = 0;
 };
 
