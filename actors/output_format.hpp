@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/bus_port.hpp"
+#include "messages/path_table.hpp"
 #include "messages/value.hpp"
 
 namespace ba {
@@ -22,6 +23,12 @@ value format_value(const std::string& path, const value& v);
 
 /// format_item for a value format_value already gave.
 export_item rounded_item(const std::string& path, value rounded);
+
+/// The same with the path's row already looked up (find_path; nullptr for
+/// a path outside the table): the publisher keeps it per path.
+value format_value(const path_info* row, const value& v);
+export_item rounded_item(const std::string& path, const path_info* row,
+                         value rounded);
 
 /// `floor(x * 10 + 1e-6) / 10`: limits never round up.
 double round_down_tenth(double x);

@@ -50,11 +50,29 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
                               caf::actor settings, bool restarted) {
   auto& st = self->state;
   st.name = "publisher:" + service;
-  st.current = identity_values(service, product_name);
+  // The entry of `path`, made (with its row) on first use.
+  auto entry
+      = [=](std::string_view path) -> publisher_state::path_map::value_type& {
+    auto& paths = self->state.paths;
+    auto i = paths.find(path);
+    if (i == paths.end()) {
+      i = paths.emplace(std::string{path}, published_path{}).first;
+      i->second.row = find_path(path);
+    }
+    return *i;
+  };
+  auto mark = [=](publisher_state::path_map::value_type& e) {
+    if (!e.second.pending) {
+      e.second.pending = true;
+      self->state.pending.push_back(&e);
+    }
+  };
+  for (auto& [path, v] : identity_values(service, product_name))
+    entry(path).second.current = v;
   // A restarted publisher takes over a service still on the bus with its
   // name: its custom name stays as it is until the settings say.
   if (restarted)
-    st.current.erase("/CustomName");
+    st.paths.erase(std::string{"/CustomName"});
   st.ready = restarted;
   log_lifecycle(self, st.name);
   st.interval = std::chrono::milliseconds(cfg.publish_interval_ms);
@@ -67,9 +85,11 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
     spec.service = service;
     spec.legacy_signals = st.legacy_signals;
     spec.owner = caf::actor_cast<caf::actor>(self);
-    for (auto& [path, v] : st.current) {
-      auto item = format_item(path, v);
-      st.published[path] = item;
+    for (auto& [path, p] : st.paths) {
+      auto item = rounded_item(path, p.row, format_value(p.row, p.current));
+      p.on_bus = item.val;
+      p.sent = true;
+      p.pending = false;
       spec.items.push_back(std::move(item));
     }
     st.pending.clear();
@@ -80,16 +100,17 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
     auto& st = self->state;
     st.last_flush = self->clock().now();
     std::vector<export_item> changed;
-    for (auto& path : st.pending) {
-      auto v = format_value(path, st.current[path]);
-      auto i = st.published.find(path);
+    for (auto* e : st.pending) {
+      auto& p = e->second;
+      p.pending = false;
+      auto v = format_value(p.row, p.current);
       // Unchanged after rounding: not re-sent (product.md 7). Its text
       // follows from the rounded value, so it is not rendered then.
-      if (i != st.published.end() && v == i->second.val
-          && v.kind == i->second.val.kind)
+      if (p.sent && v == p.on_bus && v.kind == p.on_bus.kind)
         continue;
-      auto item = rounded_item(path, std::move(v));
-      st.published[path] = item;
+      auto item = rounded_item(e->first, p.row, std::move(v));
+      p.on_bus = item.val;
+      p.sent = true;
       changed.push_back(std::move(item));
     }
     st.pending.clear();
@@ -122,11 +143,12 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
   auto set_values = [=](const value_map& values) {
     auto& st = self->state;
     for (auto& [path, v] : values) {
-      auto i = st.current.find(path);
-      if (i != st.current.end() && i->second == v && i->second.kind == v.kind)
+      auto& e = entry(path);
+      auto& cur = e.second.current;
+      if (cur == v && cur.kind == v.kind)
         continue;
-      st.current[path] = v;
-      st.pending.insert(path);
+      cur = v;
+      mark(e);
     }
     // A bank with member pages (every kind but `merge`, which never
     // publishes a member count): /Battery/Request/Id is valid while there
@@ -135,19 +157,20 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
     if (n == values.end())
       return;
     auto count = n->second.num();
-    auto slot = st.current.find(std::string_view{request_id_path});
-    auto id = slot == st.current.end() ? value::invalid() : slot->second;
-    auto want = id;
+    bool fresh = st.paths.count(std::string_view{request_id_path}) == 0;
+    auto& id = entry(request_id_path);
+    auto& cur = id.second.current;
+    auto want = cur;
     if (!count || *count < 1)
       want = value::invalid();
-    else if (!id.num())
+    else if (!cur.num())
       want = value::integer(1);
-    else if (*id.num() > *count)
+    else if (*cur.num() > *count)
       want = value::integer(static_cast<int64_t>(*count));
-    if (slot != st.current.end() && want == id && want.kind == id.kind)
+    if (!fresh && want == cur && want.kind == cur.kind)
       return;
-    st.current[request_id_path] = want;
-    st.pending.insert(request_id_path);
+    cur = want;
+    mark(id);
   };
   self->delayed_send(self,
                      std::chrono::milliseconds(
@@ -157,7 +180,8 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
       [=](const publish_values& pv) {
         set_values(pv.values);
         auto& st = self->state;
-        if (!st.ready && has_valid_measurement(st.current)) {
+        // A valid measurement seen before would have made it ready then.
+        if (!st.ready && has_valid_measurement(pv.values)) {
           st.ready = true;
           register_if_ready();
         }
@@ -179,7 +203,8 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         if (st.instance && *st.instance == di.instance)
           return;
         st.instance = di.instance;
-        st.current["/DeviceInstance"] = value::integer(di.instance);
+        // Sent with the (re-)registration below.
+        entry("/DeviceInstance").second.current = value::integer(di.instance);
         if (!st.registered) {
           register_if_ready();
           return;
@@ -210,22 +235,23 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         }
       },
       [=](const path_written& w) {
-        auto& st = self->state;
+        auto& e = entry(w.path);
+        auto& p = e.second;
+        // The bus cache already holds what was written.
+        p.on_bus = format_value(p.row, w.val);
+        p.sent = true;
         if (w.path == "/Redetect") {
           auto x = w.val.num();
-          if (x && *x != 0 && st.bank)
-            self->send(st.bank, redetect_atom::value);
-          // A trigger, not a setting: it reads 0 again. The bus cache
-          // holds what was written, so the flush sends the 0.
-          st.published[w.path] = format_item(w.path, w.val);
-          st.current[w.path] = value::integer(0);
-          st.pending.insert(w.path);
+          if (x && *x != 0 && self->state.bank)
+            self->send(self->state.bank, redetect_atom::value);
+          // A trigger, not a setting: it reads 0 again; the flush sends
+          // the 0.
+          p.current = value::integer(0);
+          mark(e);
           schedule_flush();
           return;
         }
-        // The bus cache already holds the written value.
-        st.current[w.path] = w.val;
-        st.published[w.path] = format_item(w.path, w.val);
+        p.current = w.val;
         if (w.path == "/CustomName") {
           log(log_level::info, "publisher",
               service + ": custom name set to \"" + w.val.str + "\"");

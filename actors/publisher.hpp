@@ -7,8 +7,8 @@
 // writes clients make to /CustomName and /LogLevel.
 
 #include <map>
-#include <set>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
@@ -18,17 +18,35 @@
 
 #include "actors/bus_port.hpp"
 #include "messages/config.hpp"
+#include "messages/path_table.hpp"
 #include "messages/value.hpp"
 
 namespace ba {
 
+/// One path of the exported service.
+struct published_path {
+  /// Its row in the path table, looked up once (nullptr: a path outside
+  /// the table, passed on with its own type).
+  const path_info* row = nullptr;
+  /// Latest unrounded value.
+  value current;
+  /// The rounded value the bus cache holds, once `sent`.
+  value on_bus;
+  bool sent = false;
+  /// Listed in `pending`.
+  bool pending = false;
+};
+
 struct publisher_state {
+  using path_map = std::map<std::string, published_path, path_less>;
   std::string name;
-  /// Latest unrounded value of every path.
-  value_map current;
-  /// What the bus cache holds, per path.
-  std::map<std::string, export_item> published;
-  std::set<std::string> pending;
+  /// Every path, with its latest value and what the bus has: one look-up
+  /// per changed path and update (three maps of path strings before, and
+  /// a set whose every insert allocated).
+  path_map paths;
+  /// Paths changed since the last flush (entries of `paths`, which stay
+  /// where they are).
+  std::vector<path_map::value_type*> pending;
   bool flush_scheduled = false;
   caf::actor_clock::time_point last_flush;
   caf::optional<int32_t> instance;
