@@ -297,6 +297,7 @@ uint32_t parts_of(std::string_view path) {
     // A limiting member's own reason goes into /Info/*Limitation.
     mark("/Info/ChargeLimitation", limits_part);
     mark("/Info/DischargeLimitation", limits_part);
+    mark("/CustomName", limits_part); // the deciding pack's label
     return rows;
   }();
   auto row = path_row(path);
@@ -370,8 +371,10 @@ void bank_engine::rebuild_members(const bank_input& in) {
   ir_.assign(views_.size(), nullptr);
   // Every slot may now show another member.
   page_generation_.assign(views_.size(), ~uint64_t{0});
-  if (page_cells_.size() < views_.size())
+  if (page_cells_.size() < views_.size()) {
     page_cells_.resize(views_.size(), 0);
+    page_slots_.resize(views_.size());
+  }
 }
 
 void bank_engine::write_pages(value_writer& w) {
@@ -527,7 +530,8 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
       ++ticks;
     }
   }
-  if ((dirty_ & limits_part) || limits_due(in, cfg, mem, ticks)) {
+  bool limits_ran = (dirty_ & limits_part) || limits_due(in, cfg, mem, ticks);
+  if (limits_ran) {
     all_lost_ = in.all_members_lost;
     ccl_ever_ = mem.ccl_ever;
     dcl_ever_ = mem.dcl_ever;
@@ -584,7 +588,12 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
   w.set("/System/NrOfBatteries", value::integer(n));
   w.set("/System/BatteriesParallel", value::integer(n));
   w.set("/System/BatteriesSeries", value::integer(1));
-  write_limit_texts(in, ccl_out, w);
+  // The texts follow from the limits and cclMode's result only.
+  if (limits_ran || !texts_written_ || ccl_out != texts_ccl_) {
+    texts_written_ = true;
+    texts_ccl_ = ccl_out;
+    write_limit_texts(in, ccl_out, w);
+  }
   write_pages(w);
   diagnostics_key(ccl_, ccl_out, dcl_, in, key_scratch_);
   if (!mem.diagnostics_built || key_scratch_ != mem.diagnostics_key

@@ -18,6 +18,7 @@
 #include "actors/current_limits.hpp"
 #include "actors/ir_estimate.hpp"
 #include "actors/member_index.hpp"
+#include "actors/member_pages.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 #include "messages/value.hpp"
@@ -168,9 +169,13 @@ class bank_engine {
   /// member.
   std::vector<uint64_t> page_generation_;
   std::vector<int> page_cells_;
+  std::vector<page_slot> page_slots_;
   size_t pages_shown_ = 0;
   std::string page_scratch_;
   std::string text_scratch_;
+  /// The /Info/*Limitation texts were written, for this CCL as published.
+  bool texts_written_ = false;
+  value texts_ccl_;
 };
 
 /// Everything the bank publishes except identity paths, computed in full

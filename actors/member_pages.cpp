@@ -51,50 +51,75 @@ void slot_prefix(int n, std::string& s) {
   s += '/';
 }
 
-/// Writes `v` at the slot path `prefix` + `leaf`.
-void put_leaf(std::string& s, size_t prefix, std::string_view leaf,
-              const value& v, value_writer& out) {
-  s.resize(prefix);
-  s.append(leaf.data(), leaf.size());
-  out.set(s, v);
-}
+constexpr std::string_view fixed_leaves[]
+    = {"Serial",  "Capacity", "FwVersion",  "Status",
+       "Voltage", "Current",  "Temperature"};
+constexpr size_t n_fixed = std::size(fixed_leaves);
 
-void put_cell(std::string& s, size_t prefix, int c, std::string_view leaf,
-              const value& v, value_writer& out) {
-  s.resize(prefix);
-  s += "Cell/";
-  s += std::to_string(c);
-  s += '/';
-  s.append(leaf.data(), leaf.size());
-  out.set(s, v);
+/// Writes one slot's paths: entry k is fixed leaf k for k < n_fixed, then
+/// cell c's voltage at n_fixed + 2 (c - 1) and its temperature after it.
+struct page_writer {
+  value_writer& out;
+  std::string& s;
+  size_t prefix;
+  page_slot* slot;
+
+  void path_of(size_t k) {
+    s.resize(prefix);
+    if (k < n_fixed) {
+      s.append(fixed_leaves[k].data(), fixed_leaves[k].size());
+      return;
+    }
+    auto c = (k - n_fixed) / 2 + 1;
+    s += "Cell/";
+    s += std::to_string(c);
+    s += (k - n_fixed) % 2 == 0 ? "/Voltage" : "/Temperature";
+  }
+
+  void put(size_t k, const value& v) {
+    if (slot == nullptr) {
+      path_of(k);
+      out.set(s, v);
+      return;
+    }
+    if (slot->entries.size() <= k)
+      slot->entries.resize(k + 1, nullptr);
+    auto& e = slot->entries[k];
+    if (e != nullptr) {
+      out.set_entry(*e, v);
+      return;
+    }
+    path_of(k);
+    e = &out.set_found(s, v);
+  }
+};
+
+size_t cell_entry(int c, bool temperature) {
+  return n_fixed + 2 * static_cast<size_t>(c - 1) + (temperature ? 1 : 0);
 }
 
 /// What gui-v2 writes in the entry's label, "Battery #n [serial]": the
 /// member's own value when it has one (passed on without a copy).
-void put_serial(std::string& s, size_t prefix, const std::string& service,
-                const value_map& values, value_writer& out) {
+void put_serial(page_writer& w, const std::string& service,
+                const value_map& values) {
   if (shown_text(values, "/Serial") != nullptr) {
-    put_leaf(s, prefix, "Serial", *find(values, "/Serial"), out);
+    w.put(0, *find(values, "/Serial"));
     return;
   }
-  put_leaf(s, prefix, "Serial", value::text(member_label(service, values)),
-           out);
+  w.put(0, value::text(member_label(service, values)));
 }
 
 /// The firmware version as the member publishes it: Victron products send
 /// an integer (0x0112, shown "v1.12"), serial-battery drivers a text.
-void put_firmware(std::string& s, size_t prefix, const value_map& values,
-                  value_writer& out) {
+void put_firmware(page_writer& w, const value_map& values) {
   auto* v = find(values, "/FirmwareVersion");
   if (v != nullptr && v->kind == value_kind::text) {
-    put_leaf(s, prefix, "FwVersion", *v, out);
+    w.put(2, *v);
     return;
   }
   auto x = v == nullptr ? caf::none : v->num();
-  put_leaf(s, prefix, "FwVersion",
-           x ? value::integer(static_cast<int64_t>(std::llround(*x)))
-             : value::invalid(),
-           out);
+  w.put(2, x ? value::integer(static_cast<int64_t>(std::llround(*x)))
+             : value::invalid());
 }
 
 } // namespace
@@ -128,37 +153,33 @@ int member_cell_count(const value_map& values) {
 
 int write_member_page(int n, const std::string& service,
                       const value_map& values, int previous_cells,
-                      value_writer& out, std::string& scratch) {
+                      value_writer& out, std::string& scratch,
+                      page_slot* slot) {
   slot_prefix(n, scratch);
-  auto prefix = scratch.size();
-  put_serial(scratch, prefix, service, values, out);
+  page_writer w{out, scratch, scratch.size(), slot};
+  put_serial(w, service, values);
   auto capacity = number(values, "/InstalledCapacity");
   if (!capacity.valid())
     capacity = number(values, "/Capacity");
-  put_leaf(scratch, prefix, "Capacity", capacity, out);
-  put_firmware(scratch, prefix, values, out);
+  w.put(1, capacity);
+  put_firmware(w, values);
   // The BMS state enum gui-v2 turns into text: an integer.
   auto state = number(values, "/State");
-  put_leaf(scratch, prefix, "Status",
-           state.valid() ? value::integer(std::llround(state.number))
-                         : value::invalid(),
-           out);
-  put_leaf(scratch, prefix, "Voltage", number(values, "/Dc/0/Voltage"), out);
-  put_leaf(scratch, prefix, "Current", number(values, "/Dc/0/Current"), out);
-  put_leaf(scratch, prefix, "Temperature", number(values, "/Dc/0/Temperature"),
-           out);
-  put_leaf(scratch, prefix, "Soc", number(values, "/Soc"), out);
+  w.put(3, state.valid() ? value::integer(std::llround(state.number))
+                         : value::invalid());
+  w.put(4, number(values, "/Dc/0/Voltage"));
+  w.put(5, number(values, "/Dc/0/Current"));
+  w.put(6, number(values, "/Dc/0/Temperature"));
   auto& k = keys();
   auto cells = member_cell_count(values);
   for (int c = 1; c <= cells; ++c) {
     auto i = static_cast<size_t>(c - 1);
-    put_cell(scratch, prefix, c, "Voltage", number(values, k.voltage[i]), out);
-    put_cell(scratch, prefix, c, "Temperature",
-             number(values, k.temperature[i]), out);
+    w.put(cell_entry(c, false), number(values, k.voltage[i]));
+    w.put(cell_entry(c, true), number(values, k.temperature[i]));
   }
   for (int c = cells + 1; c <= previous_cells; ++c) {
-    put_cell(scratch, prefix, c, "Voltage", value::invalid(), out);
-    put_cell(scratch, prefix, c, "Temperature", value::invalid(), out);
+    w.put(cell_entry(c, false), value::invalid());
+    w.put(cell_entry(c, true), value::invalid());
   }
   return cells;
 }
@@ -166,13 +187,12 @@ int write_member_page(int n, const std::string& service,
 void clear_member_page(int n, int previous_cells, value_writer& out,
                        std::string& scratch) {
   slot_prefix(n, scratch);
-  auto prefix = scratch.size();
-  for (auto leaf : {"Serial", "Capacity", "FwVersion", "Status", "Voltage",
-                    "Current", "Temperature", "Soc"})
-    put_leaf(scratch, prefix, leaf, value::invalid(), out);
+  page_writer w{out, scratch, scratch.size(), nullptr};
+  for (size_t k = 0; k < n_fixed; ++k)
+    w.put(k, value::invalid());
   for (int c = 1; c <= previous_cells; ++c) {
-    put_cell(scratch, prefix, c, "Voltage", value::invalid(), out);
-    put_cell(scratch, prefix, c, "Temperature", value::invalid(), out);
+    w.put(cell_entry(c, false), value::invalid());
+    w.put(cell_entry(c, true), value::invalid());
   }
 }
 

@@ -89,12 +89,12 @@ size_t exported_service::apply(const std::vector<export_item>& items,
       i = cache_.emplace(item.path, entry{item.val, item.text, item.write})
               .first;
       ensure_objects(item.path);
-      changed_.push_back(&i->first);
+      changed_.push_back(&*i);
     } else if (i->second.val != item.val || i->second.text != item.text
                || i->second.val.kind != item.val.kind) {
       i->second.val = item.val;
       i->second.text = item.text;
-      changed_.push_back(&i->first);
+      changed_.push_back(&*i);
     }
   }
   if (!emit || changed_.empty())
@@ -103,31 +103,27 @@ size_t exported_service::apply(const std::vector<export_item>& items,
   return 1;
 }
 
-void exported_service::emit_changes(std::vector<const std::string*>& paths) {
+void exported_service::emit_changes(std::vector<cache_entry*>& paths) {
   // The cache already holds the new values, so a GetItems answered after the
   // signal returns them (venus-dbus.md 7.3). Written straight into the
-  // signal, each path once, in order. The paths point at the cache's keys.
+  // signal, each path once, in order. The entries are the cache's own: no
+  // second look-up per path.
   std::sort(paths.begin(), paths.end(),
-            [](auto* x, auto* y) { return *x < *y; });
-  paths.erase(std::unique(paths.begin(), paths.end(),
-                          [](auto* x, auto* y) { return *x == *y; }),
-              paths.end());
+            [](auto* x, auto* y) { return x->first < y->first; });
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   if (legacy_signals_) {
     for (auto* p : paths) {
-      auto obj = objects_.find(*p);
+      auto obj = objects_.find(p->first);
       if (obj == objects_.end())
         continue;
-      auto& e = cache_[*p];
       auto sig = obj->second->createSignal(busitem, "PropertiesChanged");
-      append_item(sig, e.val, e.text);
+      append_item(sig, p->second.val, p->second.text);
       obj->second->emitSignal(sig);
     }
   }
   items_.clear();
-  for (auto* p : paths) {
-    auto& e = cache_[*p];
-    items_.push_back(item_ref{p, &e.val, &e.text});
-  }
+  for (auto* p : paths)
+    items_.push_back(item_ref{&p->first, &p->second.val, &p->second.text});
   auto sig = root_->createSignal(busitem, "ItemsChanged");
   append_items_changed(sig, items_);
   root_->emitSignal(sig);
@@ -283,7 +279,7 @@ int32_t exported_service::set_value(const std::string& path,
   e.val = accepted;
   e.text
       = accepted.kind == value_kind::text ? accepted.str : to_string(accepted);
-  std::vector<const std::string*> one{&cache_.find(path)->first};
+  std::vector<cache_entry*> one{&*cache_.find(path)};
   emit_changes(one);
   if (owner_)
     caf::anon_send(owner_, path_written{name_, path, accepted});

@@ -76,7 +76,8 @@ class exported_service {
   /// Sends the cached values of `paths` (keys of cache_; sorted and made
   /// unique here) as one ItemsChanged (and PropertiesChanged each, in the
   /// legacy mode).
-  void emit_changes(std::vector<const std::string*>& paths);
+  using cache_entry = std::pair<const std::string, entry>;
+  void emit_changes(std::vector<cache_entry*>& paths);
   std::map<std::string, sdbus::Variant> node_values(const std::string& node);
   std::map<std::string, std::string> node_texts(const std::string& node);
 
@@ -89,7 +90,7 @@ class exported_service {
   std::map<std::string, entry> cache_;
   std::map<std::string, std::unique_ptr<sdbus::IObject>> objects_;
   /// Reused per update (no allocation once grown).
-  std::vector<const std::string*> changed_;
+  std::vector<cache_entry*> changed_;
   std::vector<item_ref> items_;
   sdbus::IObject* root_ = nullptr;
 };

@@ -235,7 +235,6 @@ const std::vector<path_info>& path_table() {
       {"/Battery/<n>/Current", unit::amp, writable::no, "its /Dc/0/Current"},
       {"/Battery/<n>/Temperature", unit::celsius, writable::no,
        "its /Dc/0/Temperature"},
-      {"/Battery/<n>/Soc", unit::percent, writable::no, "its /Soc"},
       {"/Battery/<n>/Cell/<c>/Voltage", unit::cell_volt, writable::no,
        "its /Voltages/Cell<c>"},
       {"/Battery/<n>/Cell/<c>/Temperature", unit::celsius, writable::no,

@@ -93,4 +93,18 @@ void value_writer::set(std::string_view path, const value& v) {
     changed->push_back(*key);
 }
 
+value_map::value_type& value_writer::set_found(std::string_view path,
+                                               const value& v) {
+  set(path, v);
+  return *out.find(path);
+}
+
+void value_writer::set_entry(value_map::value_type& e, const value& v) {
+  if (e.second == v)
+    return;
+  e.second = v;
+  if (changed != nullptr)
+    changed->push_back(e.first);
+}
+
 } // namespace ba

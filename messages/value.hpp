@@ -109,6 +109,11 @@ struct value_writer {
   std::vector<std::string_view>* changed = nullptr;
   /// Copies `v` only when it differs from what the map holds.
   void set(std::string_view path, const value& v);
+  /// `set`, returning the map's entry for `path` (entries stay where they
+  /// are: a caller that writes the same path often keeps it).
+  value_map::value_type& set_found(std::string_view path, const value& v);
+  /// `set` for an entry of `out` found before: no look-up.
+  void set_entry(value_map::value_type& e, const value& v);
 };
 
 } // namespace ba

@@ -96,7 +96,6 @@ void check_entry(bus_client& c, const std::string& service, int n,
                   wire_value::str(p.serial));
   check_d(c, service, page(n, "Voltage"), p.voltage);
   check_d(c, service, page(n, "Current"), p.current);
-  check_d(c, service, page(n, "Soc"), p.soc);
   check_d(c, service, page(n, "Capacity"), p.installed);
   check_d(c, service, page(n, "Temperature"), p.temperature);
   CAF_CHECK_EQUAL(c.get_value(service, page(n, "Status")),

@@ -285,7 +285,14 @@ std::string format_row(const pack_row& r) {
          + number_cell(r.celsius, 6) + "  " + cells + " " + r.state + "\n";
 }
 
-std::string packs_block(const items_view& v) {
+/// Each pack's SoC, read from the pack's own service in the order of
+/// /System/Batteries (the counting members by service name: the order of
+/// the /Battery/<n> pages). The aggregate does not republish it per pack:
+/// gui-v2's page does not show it, and every path published per pack and
+/// update costs the aggregate a little on a small CPU.
+using pack_socs = std::vector<std::optional<double>>;
+
+std::string packs_block(const items_view& v, const pack_socs& socs) {
   std::string out = "  Packs\n";
   out += format_row(
       {"#", "serial", "V", "A", "SoC", "Ah", "°C", "cells", "state"});
@@ -303,7 +310,11 @@ std::string packs_block(const items_view& v) {
     out += format_row(
         {std::to_string(n), v.string(p + "Serial").value_or("---"),
          fixed(v.number(p + "Voltage"), 2), fixed(v.number(p + "Current"), 1),
-         fixed(v.number(p + "Soc"), 1), fixed(v.number(p + "Capacity"), 1),
+         fixed(static_cast<size_t>(n - 1) < socs.size()
+                   ? socs[static_cast<size_t>(n - 1)]
+                   : std::nullopt,
+               1),
+         fixed(v.number(p + "Capacity"), 1),
          fixed(v.number(p + "Temperature"), 1), range, "online"});
   }
   if (count > max_rows)
@@ -327,7 +338,8 @@ std::string packs_block(const items_view& v) {
   return out;
 }
 
-std::string render(const items_dict& items, const std::string& name, bool tty) {
+std::string render(const items_dict& items, const pack_socs& socs,
+                   const std::string& name, bool tty) {
   items_view v(items);
   std::string out = main_block(v, name, tty);
   if (tty)
@@ -335,7 +347,7 @@ std::string render(const items_dict& items, const std::string& name, bool tty) {
   out += limits_block(v);
   if (tty)
     out += "\n";
-  out += packs_block(v);
+  out += packs_block(v, socs);
   if (tty)
     out += "\n";
   out += "  Alarms: ParallelBmsLost=" + v.integer("/Alarms/ParallelBmsLost")
@@ -346,6 +358,44 @@ std::string render(const items_dict& items, const std::string& name, bool tty) {
   // longer), the blocks clipped, a blank line.
   auto first = out.find('\n') + 1;
   return out.substr(0, first) + clip_lines(out.substr(first)) + "\n";
+}
+
+/// GetValue of /Soc on every pack of /System/Batteries (nothing for a pack
+/// that does not answer within half a second, or has no number there).
+pack_socs read_socs(sdbus::IConnection& conn, const items_dict& items) {
+  pack_socs out;
+  auto i = items.find("/System/Batteries");
+  if (i == items.end())
+    return out;
+  auto value = i->second.find("Value");
+  if (value == i->second.end()
+      || !value->second.containsValueOfType<std::string>())
+    return out;
+  auto list
+      = nlohmann::json::parse(value->second.get<std::string>(), nullptr, false);
+  if (list.is_discarded() || !list.is_array())
+    return out;
+  for (const auto& e : list) {
+    if (out.size() >= static_cast<size_t>(max_rows))
+      break;
+    std::optional<double> soc;
+    if (e.is_string())
+      try {
+        auto proxy = sdbus::createProxy(conn, e.get<std::string>(), "/Soc");
+        sdbus::Variant v;
+        proxy->callMethod("GetValue")
+            .onInterface(venus_sim::busitem_interface)
+            .withTimeout(std::chrono::milliseconds(500))
+            .storeResultsTo(v);
+        auto x = venus_sim::from_variant(v);
+        if (x && x->is_number() && x->type() != 'b')
+          soc = x->as_double();
+      } catch (const std::exception&) {
+        // A pack that left between the two reads: no SoC.
+      }
+    out.push_back(soc);
+  }
+  return out;
 }
 
 [[noreturn]] void usage_error() {
@@ -404,7 +454,7 @@ int main(int argc, char** argv) {
     }
     if (got) {
       try {
-        screen = render(items, name, tty);
+        screen = render(items, read_socs(*conn, items), name, tty);
       } catch (const std::exception& e) {
         screen = name + ": cannot show its items (" + e.what() + ")\n";
       }

@@ -59,8 +59,7 @@ CAF_TEST(a page shows the member values with their fallbacks) {
         {"Status", i(9)},
         {"Voltage", r(53.21)},
         {"Current", r(-12.5)},
-        {"Temperature", r(21)},
-        {"Soc", r(64.5)}}},
+        {"Temperature", r(21)}}},
       {"no serial: the custom name",
        {{"/Serial", t("  ")}, {"/CustomName", t("Bow pack")}},
        {{"Serial", t("Bow pack")}}},
@@ -92,7 +91,6 @@ CAF_TEST(a page shows the member values with their fallbacks) {
         {"Status", none},
         {"FwVersion", none},
         {"Temperature", none},
-        {"Soc", none},
         {"Capacity", none}}},
   };
   for (auto& row : rows) {
@@ -106,7 +104,9 @@ CAF_TEST(a page shows the member values with their fallbacks) {
       CAF_CHECK_EQUAL(at(out, "/Battery/2/" + leaf), want);
     // Every leaf is written, valid or not: a slot never keeps another
     // member's line.
-    CAF_CHECK_EQUAL(out.size(), 8u);
+    CAF_CHECK_EQUAL(out.size(), 7u);
+    // The pack's SoC is not on gui-v2's page: not republished per pack.
+    CAF_CHECK_EQUAL(at(out, "/Battery/2/Soc"), t("<absent>"));
   }
 }
 
@@ -213,4 +213,38 @@ CAF_TEST(page paths find their family rows) {
     CAF_CHECK_EQUAL(std::string{found == nullptr ? "<none>" : found->path},
                     std::string{x.family == nullptr ? "<none>" : x.family});
   }
+}
+
+CAF_TEST(a kept slot writes what a fresh look - up writes) {
+  value_map a{{"/Serial", t("S1")},
+              {"/Dc/0/Voltage", r(52.1)},
+              {"/Voltages/Cell1", r(3.3)},
+              {"/Voltages/Cell2", r(3.31)}};
+  value_map b{{"/CustomName", t("Aft")},
+              {"/Dc/0/Voltage", r(52.4)},
+              {"/Voltages/Cell1", r(3.2)}};
+  value_map with_slot;
+  value_map without;
+  std::vector<std::string_view> changed_slot;
+  std::vector<std::string_view> changed_plain;
+  value_writer ws{with_slot, &changed_slot};
+  value_writer wp{without, &changed_plain};
+  std::string scratch;
+  page_slot slot;
+  int cells_s = 0;
+  int cells_p = 0;
+  // The slot shows a, then b, then a again.
+  for (auto* m : {&a, &b, &a, &a}) {
+    changed_slot.clear();
+    changed_plain.clear();
+    cells_s = write_member_page(4, svc, *m, cells_s, ws, scratch, &slot);
+    cells_p = write_member_page(4, svc, *m, cells_p, wp, scratch);
+    CAF_CHECK_EQUAL(cells_s, cells_p);
+    CAF_CHECK_EQUAL(with_slot, without);
+    CAF_CHECK_EQUAL(changed_slot.size(), changed_plain.size());
+  }
+  // The last write repeated the one before: nothing changed.
+  CAF_CHECK_EQUAL(changed_slot.size(), 0u);
+  CAF_CHECK_EQUAL(at(with_slot, "/Battery/4/Serial"), t("S1"));
+  CAF_CHECK_EQUAL(at(with_slot, "/Battery/4/Cell/2/Voltage"), r(3.31));
 }
