@@ -422,10 +422,26 @@ CAF_TEST(a series string that loses a pack goes stale) {
     check_d(c, agg, "/Info/MaxChargeCurrent", 120);
     BA_REQUIRE(wait_for_services(c, {string_one, string_two}, 10s));
     check_d(c, string_one, "/Dc/0/Voltage", 52.2);
+    // The string's own packs on the GX's "Individual Battery Info" page,
+    // by service name (gx-native.md 1).
+    CAF_CHECK_EQUAL(c.get_value(string_one, "/Battery/Request/Id"),
+                    wire_value::int32(1));
+    CAF_CHECK_EQUAL(c.get_value(string_one, "/Battery/1/Serial"),
+                    wire_value::str("SIM-vt_pack_1a"));
+    check_d(c, string_one, "/Battery/1/Voltage", p1a.voltage);
+    check_d(c, string_one, "/Battery/2/Voltage", p1b.voltage);
+    CAF_CHECK_EQUAL(c.get_value(string_one, "/Alarms/ParallelBmsLost"),
+                    wire_value::int32(0));
     auto mark = mark_after_claims(c, {agg, string_one, string_two});
 
     c.sim_quit(pack_1b);
     BA_REQUIRE(c.wait_for_no_owner(pack_1b, eventually));
+    // A pack lost: its page leaves the list, the string says so.
+    CAF_CHECK_EQUAL(poll_value(c, string_one, "/Alarms/ParallelBmsLost",
+                               equals(wire_value::int32(2))),
+                    wire_value::int32(2));
+    check_invalid(c, string_one, "/Battery/2/Serial");
+    check_d(c, string_one, "/Battery/1/Voltage", p1a.voltage);
     check_invalid(c, string_one, "/Dc/0/Voltage");
     check_invalid(c, string_one, "/Dc/0/Current");
     check_invalid(c, string_one, "/Soc");
@@ -448,6 +464,10 @@ CAF_TEST(a series string that loses a pack goes stale) {
     // The pack comes back: the string and the bank recover.
     s.start_battery(pack_1b, pack_args(p1b));
     check_string_one(c);
+    CAF_CHECK_EQUAL(poll_value(c, string_one, "/Alarms/ParallelBmsLost",
+                               equals(wire_value::int32(0))),
+                    wire_value::int32(0));
+    check_d(c, string_one, "/Battery/2/Voltage", p1b.voltage);
     check_count(c, agg, 2);
     check_main_2s2p(c);
     // Nobody left the bus: not the main service, not the stale string.
