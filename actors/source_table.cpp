@@ -1,6 +1,7 @@
 #include "actors/source_table.hpp"
 
 #include "actors/input_check.hpp"
+#include "actors/member_index.hpp"
 #include "actors/member_pages.hpp"
 #include "messages/path_table.hpp"
 
@@ -70,7 +71,10 @@ value checked(const std::string& service, tracked_source& t,
 /// only for paths not kept yet, so an update of known paths pays nothing.
 bool admit(const std::string& service, tracked_source& t,
            const std::string& path, std::vector<std::string>& warnings) {
-  bool known = find_path(path) != nullptr || is_page_cell(path);
+  // Exact paths of the table only: a source's own `/Battery/<n>/...` (a
+  // parallel BMS as member) are not our vocabulary, and counting them as
+  // known would lift the bound for a source that publishes thousands.
+  bool known = path_row(path) >= 0 || is_page_cell(path);
   if (!path_kept(path, t.other_paths, known)) {
     if (!t.dropped_logged) {
       t.dropped_logged = true;

@@ -123,6 +123,13 @@ void check_entry(bus_client& c, const std::string& service, int n,
   CAF_CHECK(beyond.is_invalid());
 }
 
+/// Polls an integer path of `service` until it is `x`, and checks it.
+void check_int(bus_client& c, const std::string& service,
+               const std::string& path, int32_t x) {
+  auto want = wire_value::int32(x);
+  CAF_CHECK_EQUAL(poll_value(c, service, path, equals(want)), want);
+}
+
 /// SetValue of /Battery/Request/Id, as the page's radio list writes it.
 int32_t pick(bus_client& c, const std::string& service, const wire_value& v) {
   try {
@@ -197,9 +204,7 @@ CAF_TEST(the aggregate shows each pack as gui - v2 reads it) {
     check_count(c, agg, 3);
 
     // The link "Individual Battery Info" shows while the id is valid.
-    CAF_CHECK_EQUAL(
-        poll_value(c, agg, "/Battery/Request/Id", equals(wire_value::int32(1))),
-        wire_value::int32(1));
+    check_int(c, agg, "/Battery/Request/Id", 1);
     check_entry(c, agg, 1, pack_a);
     check_entry(c, agg, 2, pack_b);
     check_entry(c, agg, 3, pack_c);
@@ -226,9 +231,7 @@ CAF_TEST(the aggregate shows each pack as gui - v2 reads it) {
     // their own values, the lost one is a notification of its own.
     c.sim_quit(gx_b);
     check_count(c, agg, 2);
-    CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(2))),
-                    wire_value::int32(2));
+    check_int(c, agg, "/Alarms/ParallelBmsLost", 2);
     // BmsCable means the whole bank: not raised for one pack (these packs
     // publish none, so it is not there at all).
     CAF_CHECK_EQUAL(c.get_items(agg).count("/Alarms/BmsCable"), 0u);
@@ -237,17 +240,13 @@ CAF_TEST(the aggregate shows each pack as gui - v2 reads it) {
     CAF_CHECK(c.get_value(agg, page(3, "Serial")).is_invalid());
     CAF_CHECK(c.get_value(agg, cell(3, 1, "Voltage")).is_invalid());
     // The pack shown (3) is gone: the id stays inside the list.
-    CAF_CHECK_EQUAL(
-        poll_value(c, agg, "/Battery/Request/Id", equals(wire_value::int32(2))),
-        wire_value::int32(2));
+    check_int(c, agg, "/Battery/Request/Id", 2);
     CAF_CHECK_NOT_EQUAL(pick(c, agg, wire_value::int32(3)), 0);
 
     // It comes back: the list grows again, each serial with its values.
     s.start_battery(gx_b, pack_args(pack_b));
     check_count(c, agg, 3);
-    CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(0))),
-                    wire_value::int32(0));
+    check_int(c, agg, "/Alarms/ParallelBmsLost", 0);
     check_entry(c, agg, 1, pack_a);
     check_entry(c, agg, 2, pack_b);
     check_entry(c, agg, 3, pack_c);
@@ -258,21 +257,15 @@ CAF_TEST(the aggregate shows each pack as gui - v2 reads it) {
     // /ErrorCode: the first pack by service name that reports one.
     BA_REQUIRE_EQUAL(
         c.sim_set_items(gx_c, {{"/ErrorCode", wire_value::int32(30)}}), 0);
-    CAF_CHECK_EQUAL(
-        poll_value(c, agg, "/ErrorCode", equals(wire_value::int32(30))),
-        wire_value::int32(30));
+    check_int(c, agg, "/ErrorCode", 30);
     BA_REQUIRE_EQUAL(
         c.sim_set_items(gx_b, {{"/ErrorCode", wire_value::int32(14)}}), 0);
-    CAF_CHECK_EQUAL(
-        poll_value(c, agg, "/ErrorCode", equals(wire_value::int32(14))),
-        wire_value::int32(14));
+    check_int(c, agg, "/ErrorCode", 14);
     BA_REQUIRE_EQUAL(
         c.sim_set_items(gx_b, {{"/ErrorCode", wire_value::int32(0)}}), 0);
     BA_REQUIRE_EQUAL(
         c.sim_set_items(gx_c, {{"/ErrorCode", wire_value::int32(0)}}), 0);
-    CAF_CHECK_EQUAL(
-        poll_value(c, agg, "/ErrorCode", equals(wire_value::int32(0))),
-        wire_value::int32(0));
+    check_int(c, agg, "/ErrorCode", 0);
 
     // The limit texts: pack a has the smallest share (40 A x 580/100 Ah,
     // against 90 x 580/200 and 120 x 580/280); it stays the reason while
@@ -315,9 +308,7 @@ CAF_TEST(a virtual battery shows its own packs) {
                             + gx_b + R"(", ")" + gx_a + R"("]}}, )"
                             + quick_config_keys + "}");
     check_count(c, vb, 2);
-    CAF_CHECK_EQUAL(
-        poll_value(c, vb, "/Battery/Request/Id", equals(wire_value::int32(1))),
-        wire_value::int32(1));
+    check_int(c, vb, "/Battery/Request/Id", 1);
     // Numbered by service name, not by the config's member order.
     check_entry(c, vb, 1, pack_a);
     check_entry(c, vb, 2, pack_b);
@@ -335,27 +326,19 @@ CAF_TEST(a virtual battery shows its own packs) {
 
     c.sim_quit(gx_a);
     check_count(c, vb, 1);
-    CAF_CHECK_EQUAL(poll_value(c, vb, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(2))),
-                    wire_value::int32(2));
+    check_int(c, vb, "/Alarms/ParallelBmsLost", 2);
     check_entry(c, vb, 1, pack_b);
     CAF_CHECK(c.get_value(vb, page(2, "Serial")).is_invalid());
     CAF_CHECK_EQUAL(c.get_value(vb, "/Battery/Request/Id"),
                     wire_value::int32(1));
     // A pack lost inside the virtual battery is a lost pack on the GX's
     // main battery too.
-    CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(2))),
-                    wire_value::int32(2));
+    check_int(c, agg, "/Alarms/ParallelBmsLost", 2);
 
     s.start_battery(gx_a, pack_args(pack_a));
     check_count(c, vb, 2);
-    CAF_CHECK_EQUAL(poll_value(c, vb, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(0))),
-                    wire_value::int32(0));
-    CAF_CHECK_EQUAL(poll_value(c, agg, "/Alarms/ParallelBmsLost",
-                               equals(wire_value::int32(0))),
-                    wire_value::int32(0));
+    check_int(c, vb, "/Alarms/ParallelBmsLost", 0);
+    check_int(c, agg, "/Alarms/ParallelBmsLost", 0);
     check_entry(c, vb, 1, pack_a);
     check_entry(c, vb, 2, pack_b);
 

@@ -14,6 +14,7 @@
 #include "actors/settings.hpp"
 #include "actors/source.hpp"
 #include "actors/source_table.hpp"
+#include "messages/path_table.hpp"
 
 using namespace ba;
 
@@ -141,6 +142,31 @@ CAF_TEST(a source reports itself offline by Connected 0 or BmsCable 2) {
                   "");
   CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(2)}}),
                   "/Alarms/BmsCable 2");
+}
+
+// A pack's cells are battery vocabulary; its own member pages (a parallel
+// BMS as member publishes /Battery/<n>/...) are not, however many: the
+// bound on unknown paths per source holds for them.
+CAF_TEST(cells pass the bound on unknown paths and page paths do not ) {
+  const std::string bat = "com.victronenergy.battery.lynx";
+  source_table table;
+  caf::actor_clock::time_point t0{std::chrono::seconds(100)};
+  std::vector<std::string> warnings;
+  value_map scan;
+  for (int c = 1; c <= max_page_cells; ++c) {
+    scan["/Voltages/Cell" + std::to_string(c)] = value::real(3.3);
+    scan["/Temperatures/Cell" + std::to_string(c)] = value::real(20);
+  }
+  for (int n = 1; n <= 100; ++n)
+    scan["/Battery/" + std::to_string(n) + "/Voltage"] = value::real(52);
+  auto values = table.take_scan(bat, scan, t0, warnings);
+  size_t cells = 0;
+  size_t pages = 0;
+  for (auto& [path, v] : values)
+    (path.rfind("/Battery/", 0) == 0 ? pages : cells) += 1;
+  CAF_CHECK_EQUAL(cells, 2u * max_page_cells);
+  CAF_CHECK_EQUAL(pages, max_other_paths);
+  CAF_CHECK_EQUAL(warnings.size(), 1u);
 }
 
 // The bank takes its sources' values straight from the bus (issue 13):
