@@ -4,62 +4,17 @@
 #include <chrono>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
-
 #include "actors/lifecycle.hpp"
-#include "actors/role_merge.hpp"
-#include "messages/log.hpp"
+#include "actors/recompute.hpp"
+#include "actors/rules/role_merge.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 
 namespace {
 
-constexpr char nr_known_path[] = "/System/NrOfBatteriesKnown";
-constexpr char missing_path[] = "/System/MissingBatteries";
 constexpr char cable_path[] = "/Alarms/BmsCable";
 constexpr char parallel_lost_path[] = "/Alarms/ParallelBmsLost";
-
-} // namespace
-
-std::string custom_name_of(const value_map& values) {
-  auto i = values.find("/CustomName");
-  return i != values.end() && i->second.kind == value_kind::text ? i->second.str
-                                                                 : "";
-}
-
-void apply_roster(const std::set<std::string>& roster,
-                  const std::set<std::string>& counting, bool startup_done,
-                  bool cable_when_missing, value_map& out) {
-  auto missing = nlohmann::json::array();
-  for (auto& name : roster)
-    if (counting.count(name) == 0)
-      missing.push_back(name);
-  out[nr_known_path] = value::integer(static_cast<int64_t>(roster.size()));
-  out[missing_path] = value::text(missing.dump());
-  // The members' own level, as the alarm rule aggregated it (absent when
-  // none publishes it).
-  auto own = [&](const char* path) {
-    auto i = out.find(path);
-    return i == out.end() ? caf::none : i->second.num();
-  };
-  // A pack lost is its own notification (gx-native.md 2): 2 while one is
-  // missing; otherwise what the members say, 0 when they say nothing.
-  auto lost = own(parallel_lost_path);
-  out[parallel_lost_path] = value::integer(!missing.empty() ? 2
-                                           : lost ? static_cast<int64_t>(*lost)
-                                                  : 0);
-  // /Alarms/BmsCable means the bank itself: 2 when none counts. Only set
-  // when the roster says something: otherwise the alarm stays as the
-  // members have it (absent until one publishes it).
-  auto cable = own(cable_path);
-  if (counting.empty() && (!roster.empty() || startup_done))
-    out[cable_path] = value::integer(2);
-  else if (!missing.empty() && cable_when_missing)
-    out[cable_path] = value::integer(
-        cable && *cable > 1 ? static_cast<int64_t>(*cable) : 1);
-}
-
-namespace {
 
 const char* role_name(source_role r) {
   switch (r) {
@@ -330,23 +285,9 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
             + std::to_string(ms) + " ms, publishing");
     compute_now();
   };
-  // Work per input signal must not grow with the bank: a burst of updates
-  // is computed once, when the mailbox has drained (a message to self
-  // queues behind everything already there). With nothing else waiting the
-  // bank is computed at once, without that message (one hand-off fewer per
-  // input; issue 13). Every handler calls this after its last change of
-  // state.
-  auto recompute = [=] {
-    auto& st = self->state;
-    if (st.dirty)
-      return;
-    if (self->mailbox().empty()) {
-      compute_now();
-      return;
-    }
-    st.dirty = true;
-    self->send(self, recompute_atom::value);
-  };
+  // A burst of updates is computed once (recompute.hpp).
+  auto recompute
+      = [=] { recompute_soon(self, self->state.dirty, compute_now); };
   // A source's values changed (`values`: the changed ones, or all of them
   // for a snapshot): its role may move with its name, the bank learns what
   // to recompute, a virtual battery's member goes on to it.

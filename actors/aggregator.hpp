@@ -16,9 +16,10 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bank.hpp"
-#include "actors/roles.hpp"
-#include "actors/source_table.hpp"
+#include "actors/rules/bank.hpp"
+#include "actors/rules/roles.hpp"
+#include "actors/rules/roster.hpp"
+#include "actors/rules/source_table.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 #include "messages/value.hpp"
@@ -87,21 +88,6 @@ struct aggregator_state {
 /// The longest a restarted bank keeps the last aggregate while an awaited
 /// source does not answer (capped again by staleTimeout).
 constexpr std::chrono::seconds max_hold{10};
-
-/// The /CustomName of a source, or "".
-std::string custom_name_of(const value_map& values);
-
-/// The roster paths (product.md 1.1, gx-native.md 2) over `out`, which holds
-/// the members' own /Alarms/BmsCable and /Alarms/ParallelBmsLost (as the
-/// alarm rule aggregated them) if they have any: NrOfBatteriesKnown,
-/// MissingBatteries; /Alarms/ParallelBmsLost 2 while a roster member is
-/// missing, else the members' level or 0; /Alarms/BmsCable 2 when none
-/// counts (or none was seen after the start-up wait), and with
-/// `cable_when_missing` (`bmsCableWhenMissing`) at least 1 while a roster
-/// member is missing. Pure.
-void apply_roster(const std::set<std::string>& roster,
-                  const std::set<std::string>& counting, bool startup_done,
-                  bool cable_when_missing, value_map& out);
 
 /// Handles `source_values` (a source's values, straight from the bus: its
 /// source actor is told `source_scanned` and `source_spoke`), `hello_atom`

@@ -5,7 +5,7 @@
 
 #include "actors/lifecycle.hpp"
 #include "actors/source.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/messages.hpp"
 
 namespace ba {

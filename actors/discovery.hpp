@@ -13,8 +13,8 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bus_port.hpp"
-#include "actors/roles.hpp"
+#include "actors/rules/roles.hpp"
+#include "messages/bus_port.hpp"
 #include "messages/config.hpp"
 
 namespace ba {

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "actors/lifecycle.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

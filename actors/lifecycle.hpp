@@ -9,7 +9,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
 
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

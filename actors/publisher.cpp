@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "actors/lifecycle.hpp"
-#include "actors/output_format.hpp"
-#include "messages/log.hpp"
+#include "actors/rules/output_format.hpp"
+#include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "version.hpp"
 

@@ -16,7 +16,7 @@
 #include <caf/optional.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 #include "messages/config.hpp"
 #include "messages/path_table.hpp"
 #include "messages/value.hpp"

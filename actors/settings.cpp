@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "actors/lifecycle.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/path_table.hpp"
 
 namespace ba {

@@ -15,7 +15,7 @@
 #include <caf/optional.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 #include "messages/messages.hpp"
 
 namespace ba {

@@ -1,7 +1,7 @@
 #include "actors/source.hpp"
 
 #include "actors/lifecycle.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

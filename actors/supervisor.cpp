@@ -8,10 +8,10 @@
 #include "actors/health.hpp"
 #include "actors/lifecycle.hpp"
 #include "actors/publisher.hpp"
-#include "actors/roles.hpp"
+#include "actors/rules/roles.hpp"
 #include "actors/settings.hpp"
 #include "actors/virtual_battery.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/messages.hpp"
 
 namespace ba {

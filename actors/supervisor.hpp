@@ -15,7 +15,7 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 

@@ -15,9 +15,9 @@
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/bank.hpp"
-#include "actors/source_table.hpp"
-#include "actors/virtual_rules.hpp"
+#include "actors/rules/bank.hpp"
+#include "actors/rules/source_table.hpp"
+#include "actors/rules/virtual_bank.hpp"
 #include "messages/config.hpp"
 #include "messages/messages.hpp"
 
@@ -39,22 +39,6 @@ struct virtual_state {
   /// Restarted: nothing computed until the router's `ready_atom`.
   bool holding = false;
 };
-
-/// The output of virtual battery `vb` over the sources that count in
-/// `sources`, and whether it counts itself (merge and parallel: any member
-/// counts; series: every member counts). Pure apart from `mem` (the
-/// parallel kind's limit memory).
-/// `engine`, when given, computes the parallel kind incrementally (kept by
-/// the caller with `mem`, told of member updates); without it the bank is
-/// computed in full.
-value_map compute_virtual(const virtual_battery& vb, const config& cfg,
-                          const source_table& sources, bank_memory& mem,
-                          caf::actor_clock::time_point now, bool* online,
-                          bank_engine* engine = nullptr);
-
-/// The services of `vb`'s source members that count in `sources`.
-std::set<std::string> counting_members(const virtual_battery& vb,
-                                       const source_table& sources);
 
 /// `router` (the main aggregator) receives this battery's output as
 /// `member_update` / `member_state` under its service name. With `hold`

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/bank.hpp"
+#include "actors/rules/bank.hpp"
 #include "messages/config.hpp"
 #include "messages/value.hpp"
 #include "static_paths.hpp"

@@ -8,7 +8,7 @@
 
 #include "bus/guard.hpp"
 #include "bus/value_conversion.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

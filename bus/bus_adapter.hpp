@@ -12,7 +12,7 @@
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IProxy.h>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 #include "bus/dbus_thread.hpp"
 #include "bus/exporter.hpp"
 #include "bus/watcher.hpp"

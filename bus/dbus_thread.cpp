@@ -9,7 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

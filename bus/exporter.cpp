@@ -7,7 +7,7 @@
 
 #include "bus/guard.hpp"
 #include "bus/value_conversion.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/path_table.hpp"
 
 namespace ba {

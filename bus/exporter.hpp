@@ -17,7 +17,7 @@
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IObject.h>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 #include "bus/value_conversion.hpp"
 
 namespace ba {

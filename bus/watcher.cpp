@@ -7,7 +7,7 @@
 
 #include "bus/guard.hpp"
 #include "bus/signal_decode.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "messages/path_table.hpp"
 

@@ -23,7 +23,7 @@
 
 #include "bus/dbus_thread.hpp"
 #include "bus/value_conversion.hpp"
-#include "messages/log_cap.hpp"
+#include "logging/log_cap.hpp"
 
 namespace ba {
 

@@ -20,7 +20,7 @@
 #include "main/cli.hpp"
 #include "main/config_loader.hpp"
 #include "main/reloader.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "version.hpp"
 

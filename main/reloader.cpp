@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "main/config_loader.hpp"
-#include "messages/log.hpp"
+#include "logging/log.hpp"
 
 namespace ba {
 

@@ -12,7 +12,7 @@
 
 #include <caf/optional.hpp>
 
-#include "messages/log.hpp"
+#include "messages/log_level.hpp"
 #include "messages/value.hpp"
 
 namespace ba {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/bus_port.hpp"
+#include "messages/bus_port.hpp"
 
 namespace ba::test {
 

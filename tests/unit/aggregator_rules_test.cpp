@@ -10,10 +10,10 @@
 #include "actors/aggregator.hpp"
 #include "actors/health.hpp"
 #include "actors/publisher.hpp"
-#include "actors/roles.hpp"
+#include "actors/rules/roles.hpp"
+#include "actors/rules/source_table.hpp"
 #include "actors/settings.hpp"
 #include "actors/source.hpp"
-#include "actors/source_table.hpp"
 #include "messages/path_table.hpp"
 
 using namespace ba;

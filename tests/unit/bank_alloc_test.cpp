@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/bank.hpp"
-#include "actors/source_table.hpp"
+#include "actors/rules/bank.hpp"
+#include "actors/rules/source_table.hpp"
 
 // Heap allocations of the bank's work per input update (issue 13): the
 // source table taking a member's changed values and the incremental bank

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/bank.hpp"
-#include "actors/role_merge.hpp"
-#include "actors/source_table.hpp"
+#include "actors/rules/bank.hpp"
+#include "actors/rules/role_merge.hpp"
+#include "actors/rules/source_table.hpp"
 #include "actors/virtual_battery.hpp"
 #include "messages/path_table.hpp"
 

@@ -1,6 +1,8 @@
 #define CAF_SUITE bank_rules
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include "unit/rule_test_support.hpp"
 
 #include <cmath>
@@ -11,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/bank_rules.hpp"
+#include "actors/rules/bank_rules.hpp"
 
 // Table-driven tests of the remaining parallel-bank rules (product.md
 // section 2.1). Every table row names its case; a failing row prints that
@@ -73,10 +75,6 @@ struct bank {
 };
 
 // -- comparing results --------------------------------------------------------
-
-/// Checks one row. CAF's line number points here, the label at the row.
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 /// The value at `path`, or a marker text when the path is absent, so that
 /// "absent" and "invalid" never compare equal.

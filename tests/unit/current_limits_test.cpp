@@ -1,6 +1,8 @@
 #define CAF_SUITE current_limits
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -9,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/current_limits.hpp"
+#include "actors/rules/current_limits.hpp"
 
 // Table-driven tests of the current limits (product.md section 2.3): every
 // numbered step, the "when nothing contributes" table, cclMode and the
@@ -110,9 +112,6 @@ std::string to_string(const result& x) {
     os << ba::to_string(x.v);
   return os.str();
 }
-
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 /// A plain double labelled, for ratios, estimates and k sequences.
 #define CHECK_NUM(label, got, want)                                            \

@@ -1,6 +1,8 @@
 #define CAF_SUITE cvl
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include "unit/rule_test_support.hpp"
 
 #include <cmath>
@@ -11,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/cvl.hpp"
+#include "actors/rules/cvl.hpp"
 
 // Table-driven tests of the charge voltage limit (product.md section 2.4):
 // the float filter, the five cvlModes, the DVCC cap, invalid without CVLs.
@@ -47,9 +49,6 @@ member pack(double cvl, std::string mode = {}) {
     m.emplace_back("/Info/ChargeMode", t(std::move(mode)));
   return m;
 }
-
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 struct row {
   std::string label;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/input_check.hpp"
-#include "actors/source_table.hpp"
+#include "actors/rules/input_check.hpp"
+#include "actors/rules/source_table.hpp"
 
 using namespace ba;
 

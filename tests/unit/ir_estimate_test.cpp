@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/ir_estimate.hpp"
+#include "actors/rules/ir_estimate.hpp"
 
 // Tests of the internal-resistance estimate (product.md section 2.6). The
 // optionals are turned into plain (has, number) pairs before any check:

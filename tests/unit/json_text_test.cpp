@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/json_text.hpp"
+#include "actors/rules/json_text.hpp"
 
 using namespace ba;
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/limit_text.hpp"
+#include "actors/rules/limit_text.hpp"
 
 using namespace ba;
 

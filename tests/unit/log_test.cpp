@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "messages/log.hpp"
-#include "messages/log_cap.hpp"
+#include "logging/log.hpp"
+#include "logging/log_cap.hpp"
 
 using namespace ba;
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/bank.hpp"
-#include "actors/member_index.hpp"
-#include "actors/source_table.hpp"
+#include "actors/rules/bank.hpp"
+#include "actors/rules/member_index.hpp"
+#include "actors/rules/source_table.hpp"
 #include "messages/path_table.hpp"
 
 using namespace ba;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/member_pages.hpp"
+#include "actors/rules/member_pages.hpp"
 #include "messages/path_table.hpp"
 
 using namespace ba;

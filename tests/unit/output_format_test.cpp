@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "actors/output_format.hpp"
+#include "actors/rules/output_format.hpp"
 
 using namespace ba;
 

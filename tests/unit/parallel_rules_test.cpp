@@ -1,6 +1,8 @@
 #define CAF_SUITE parallel_rules
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include "unit/rule_test_support.hpp"
 
 #include <cmath>
@@ -11,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/parallel_rules.hpp"
+#include "actors/rules/parallel_rules.hpp"
 
 // Table-driven tests of the parallel-bank rules (product.md section 2.1).
 // Every table row names its case; a failing row prints that name with the
@@ -48,10 +50,6 @@ struct bank {
 };
 
 // -- comparing results --------------------------------------------------------
-
-/// Checks one row. CAF's line number points here, the label at the row.
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 // -- rows ---------------------------------------------------------------------
 

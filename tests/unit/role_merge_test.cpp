@@ -1,6 +1,8 @@
 #define CAF_SUITE role_merge
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -9,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/role_merge.hpp"
+#include "actors/rules/role_merge.hpp"
 
 // Table-driven tests of the primary/auxiliary merge (product.md 2.2). Each
 // row describes the member aggregate, the primaries and the auxiliaries, and
@@ -84,9 +86,6 @@ bool operator==(const result& x, const result& y) {
 std::string to_string(const result& x) {
   return x.label + ": {" + render(x.m) + "}";
 }
-
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 /// A source as a table row writes it: config entry, on the bus or not, and
 /// its values.

@@ -1,6 +1,8 @@
 #define CAF_SUITE virtual_rules
 #include <caf/test/unit_test.hpp>
 
+#include "tests/unit/rule_table.hpp"
+
 #include "unit/rule_test_support.hpp"
 
 #include <algorithm>
@@ -12,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/virtual_rules.hpp"
+#include "actors/rules/virtual_rules.hpp"
 
 // Table-driven tests of the virtual-battery rules (product.md section 3):
 // the merge kind, the series table, the hooks and their precedence by
@@ -45,9 +47,6 @@ value at(const value_map& m, const std::string& path) {
 }
 
 // -- comparing results --------------------------------------------------------
-
-#define CHECK_ROW(label, got, want)                                            \
-  CAF_CHECK_EQUAL((result{label, got}), (result{label, want}))
 
 /// Checks every expected (path, value) of a row against `got`; returns the
 /// number of checks.
