@@ -55,7 +55,10 @@ void bus_adapter::release_all(std::chrono::milliseconds budget) {
       if (--t->pending == 0)
         t->all.set_value();
     };
-    for (auto& [name, svc] : exported_) {
+    // Not a structured binding: C++17 lambdas cannot capture one (clang,
+    // which builds the fuzzers, refuses it).
+    for (auto& entry : exported_) {
+      auto& svc = entry.second;
       ++t->pending;
       guard_void("release name",
                  [&] { svc->release_name_async(budget, one_done); });

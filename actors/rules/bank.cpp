@@ -557,14 +557,15 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
                           mem.ccl_ever, in.all_members_lost, ccl_);
     compute_current_limit(discharge_members_, limit_kind::discharge, cfg.ratio,
                           mem.dcl_ever, in.all_members_lost, dcl_);
-    // A factor that moved changes the limit of the next computation.
-    corrections_moved_
-        = update_corrections(limit_kind::charge, ccl_, charge_members_,
-                             mem.ccl_set, mem.k_charge, mem.measured_charge,
-                             ticks, in.now)
-          | update_corrections(limit_kind::discharge, dcl_, discharge_members_,
-                               mem.dcl_set, mem.k_discharge,
-                               mem.measured_discharge, ticks, in.now);
+    // A factor that moved changes the limit of the next computation. Both
+    // kinds are updated, whatever the first one says.
+    bool charge_moved = update_corrections(
+        limit_kind::charge, ccl_, charge_members_, mem.ccl_set, mem.k_charge,
+        mem.measured_charge, ticks, in.now);
+    bool discharge_moved = update_corrections(
+        limit_kind::discharge, dcl_, discharge_members_, mem.dcl_set,
+        mem.k_discharge, mem.measured_discharge, ticks, in.now);
+    corrections_moved_ = charge_moved || discharge_moved;
   }
   dirty_ = 0;
   auto ccl_out = apply_ccl_mode(ccl_.limit, cfg.ccl, in.dvcc.on,
