@@ -24,7 +24,22 @@ constexpr const char* bat_a = "com.victronenergy.battery.a";
 constexpr const char* bat_b = "com.victronenergy.battery.b";
 constexpr const char* own = "com.victronenergy.battery.aggregator";
 
-caf::behavior settings_stub() {
+/// Messages a stub did not expect (its text), checked empty by every test:
+/// a stub that swallowed anything would hide a message sent by mistake.
+std::vector<std::string>& unexpected() {
+  static std::vector<std::string> seen;
+  return seen;
+}
+
+/// The settings actor as the others see it: it takes exactly these.
+caf::behavior settings_stub(caf::event_based_actor* self) {
+  self->set_default_handler(
+      [](caf::scheduled_actor*,
+         caf::message_view& x) -> caf::result<caf::message> {
+        unexpected().push_back("settings stub: "
+                               + to_string(x.copy_content_to_message()));
+        return caf::sec::unexpected_message;
+      });
   return {
       [](const service_appeared&) {},
       [](const service_vanished&) {},
@@ -63,6 +78,10 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   ~fixture() override {
+    for (auto& text : unexpected())
+      CAF_MESSAGE(text);
+    CAF_CHECK_EQUAL(unexpected().size(), 0u);
+    unexpected().clear();
     for (auto& a : {discovery, aggregator, publisher, settings})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // Let the actors end while `bus` still exists: their state destructors
@@ -622,6 +641,19 @@ CAF_TEST(a lost member keeps its values for reconnectTimeout) {
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
   // Every member lost beyond its grace: no charging, no discharging.
   CAF_CHECK_EQUAL(out("/Alarms/BmsCable"), value::integer(2));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(stub_checks, fixture)
+
+// The check every test ends with must be able to fail.
+CAF_TEST(a stub reports a message it does not take) {
+  caf::anon_send(settings, ready_atom::value);
+  sched.run();
+  CAF_REQUIRE_EQUAL(unexpected().size(), 1u);
+  CAF_CHECK_EQUAL(unexpected().front().rfind("settings stub: ", 0), 0u);
+  unexpected().clear();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
