@@ -8,13 +8,11 @@
 #include "actors/recompute.hpp"
 #include "actors/rules/role_merge.hpp"
 #include "logging/log.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
 namespace {
-
-constexpr char cable_path[] = "/Alarms/BmsCable";
-constexpr char parallel_lost_path[] = "/Alarms/ParallelBmsLost";
 
 const char* role_name(source_role r) {
   switch (r) {
@@ -175,24 +173,24 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       if (put(st.last_output, path, v))
         changed.emplace(std::string{path}, v);
     };
-    static constexpr std::string_view cvl_path = "/Info/MaxChargeVoltage";
     // The members' levels of the two roster alarms are what apply_roster
     // starts from.
     static constexpr std::string_view roster_alarms[]
-        = {cable_path, parallel_lost_path};
+        = {paths::alarm_bms_cable, paths::alarm_parallel_bms_lost};
     for (auto path : st.engine.changed()) {
       if (path == roster_alarms[0] || path == roster_alarms[1])
         st.roster_dirty = true;
-      else if (path != cvl_path)
+      else if (path != paths::max_charge_voltage)
         emit(path, out.find(path)->second);
     }
     // With every member lost the last CVL stays, so that Venus keeps the
     // aggregate as its BMS and obeys the zero current limits (product.md
     // 2.3); checked on every computation, as it ends without a change of
     // the bank's own CVL.
-    auto cvl = out.find(cvl_path);
-    if (cvl != out.end() && (!all_lost || st.last_output.count(cvl_path) == 0))
-      emit(cvl_path, cvl->second);
+    auto cvl = out.find(paths::max_charge_voltage);
+    if (cvl != out.end()
+        && (!all_lost || st.last_output.count(paths::max_charge_voltage) == 0))
+      emit(paths::max_charge_voltage, cvl->second);
     if (st.roster_dirty) {
       st.roster_dirty = false;
       st.roster_out.clear();
@@ -207,9 +205,9 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         emit(path, v);
       // The roster no longer raises it and no member has it: gone, and
       // said so (as any path that leaves the output).
-      if (st.roster_out.count(cable_path) == 0
-          && st.last_output.count(cable_path) != 0)
-        emit(cable_path, value::invalid());
+      if (st.roster_out.count(paths::alarm_bms_cable) == 0
+          && st.last_output.count(paths::alarm_bms_cable) != 0)
+        emit(paths::alarm_bms_cable, value::invalid());
     }
     if (changed.empty())
       return;
@@ -409,7 +407,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           return;
         }
         auto why = offline_reason(t->status_values);
-        if (!why.empty()) {
+        if (why != offline_cause::none) {
           // Its last values (these included) count as those of a stale
           // source; the next ones wait for its rescan.
           t->taking = false;
@@ -419,7 +417,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           return;
         ++st.updates;
         took(in.service, *t, changed, false, true,
-             changed.count("/CustomName") != 0);
+             changed.count(paths::custom_name) != 0);
       },
       [=](heard_atom, const std::string& service, uint64_t gen) {
         auto& st = self->state;

@@ -6,37 +6,33 @@
 #include "actors/rules/output_format.hpp"
 #include "logging/log.hpp"
 #include "messages/messages.hpp"
+#include "messages/paths.hpp"
 #include "version.hpp"
 
 namespace ba {
 
-namespace {
-
-constexpr char nr_of_batteries_path[] = "/System/NrOfBatteries";
-constexpr char request_id_path[] = "/Battery/Request/Id";
-
-} // namespace
+namespace {} // namespace
 
 value_map identity_values(const std::string& service,
                           const std::string& product_name) {
   return {
-      {"/Mgmt/ProcessName", value::text("battery-aggregator")},
-      {"/Mgmt/ProcessVersion", value::text(BA_VERSION)},
-      {"/Mgmt/Connection", value::text("Virtual")},
-      {"/ProductId", value::integer(0)},
-      {"/ProductName", value::text(product_name)},
-      {"/FirmwareVersion", value::text(BA_VERSION)},
-      {"/HardwareVersion", value::integer(0)},
-      {"/Serial", value::text(service_suffix(service))},
-      {"/Connected", value::integer(1)},
-      {"/CustomName", value::text("")},
-      {"/LogLevel", value::text(to_string(current_log_level()))},
-      {"/Redetect", value::integer(0)},
+      {paths::mgmt_process_name, value::text("battery-aggregator")},
+      {paths::mgmt_process_version, value::text(BA_VERSION)},
+      {paths::mgmt_connection, value::text("Virtual")},
+      {paths::product_id, value::integer(0)},
+      {paths::product_name, value::text(product_name)},
+      {paths::firmware_version, value::text(BA_VERSION)},
+      {paths::hardware_version, value::integer(0)},
+      {paths::serial, value::text(service_suffix(service))},
+      {paths::connected, value::integer(1)},
+      {paths::custom_name, value::text("")},
+      {paths::log_level, value::text(to_string(current_log_level()))},
+      {paths::redetect, value::integer(0)},
   };
 }
 
 bool has_valid_measurement(const value_map& values) {
-  for (auto* path : {"/Dc/0/Voltage", "/Dc/0/Current", "/Soc"}) {
+  for (auto* path : {paths::dc_voltage, paths::dc_current, paths::soc}) {
     auto i = values.find(path);
     if (i != values.end() && i->second.num())
       return true;
@@ -72,7 +68,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
   // A restarted publisher takes over a service still on the bus with its
   // name: its custom name stays as it is until the settings say.
   if (restarted)
-    st.paths.erase(std::string{"/CustomName"});
+    st.paths.erase(std::string{paths::custom_name});
   st.ready = restarted;
   log_lifecycle(self, st.name);
   st.interval = std::chrono::milliseconds(cfg.publish_interval_ms);
@@ -153,12 +149,12 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
     // A bank with member pages (every kind but `merge`, which never
     // publishes a member count): /Battery/Request/Id is valid while there
     // is a page to show, and stays inside 1..N when the list shrinks.
-    auto n = values.find(std::string_view{nr_of_batteries_path});
+    auto n = values.find(std::string_view{paths::nr_of_batteries});
     if (n == values.end())
       return;
     auto count = n->second.num();
-    bool fresh = st.paths.count(std::string_view{request_id_path}) == 0;
-    auto& id = entry(request_id_path);
+    bool fresh = st.paths.count(std::string_view{paths::request_id}) == 0;
+    auto& id = entry(paths::request_id);
     auto& cur = id.second.current;
     auto want = cur;
     if (!count || *count < 1)
@@ -204,7 +200,8 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
           return;
         st.instance = di.instance;
         // Sent with the (re-)registration below.
-        entry("/DeviceInstance").second.current = value::integer(di.instance);
+        entry(paths::device_instance).second.current
+            = value::integer(di.instance);
         if (!st.registered) {
           register_if_ready();
           return;
@@ -217,7 +214,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         register_if_ready();
       },
       [=](const custom_name& cn) {
-        set_values({{"/CustomName", value::text(cn.name)}});
+        set_values({{paths::custom_name, value::text(cn.name)}});
         schedule_flush();
       },
       [=](ready_atom, caf::actor bank) { self->state.bank = bank; },
@@ -240,7 +237,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         // The bus cache already holds what was written.
         p.on_bus = format_value(p.row, w.val);
         p.sent = true;
-        if (w.path == "/Redetect") {
+        if (w.path == paths::redetect) {
           auto x = w.val.num();
           if (x && *x != 0 && self->state.bank)
             self->send(self->state.bank, redetect_atom::value);
@@ -252,11 +249,11 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
           return;
         }
         p.current = w.val;
-        if (w.path == "/CustomName") {
+        if (w.path == paths::custom_name) {
           log(log_level::info, "publisher",
               service + ": custom name set to \"" + w.val.str + "\"");
           self->send(settings, caf::put_atom::value, service, w.val.str);
-        } else if (w.path == "/LogLevel") {
+        } else if (w.path == paths::log_level) {
           if (auto lvl = parse_log_level(w.val.str)) {
             set_log_level(*lvl);
             log(log_level::info, "publisher",

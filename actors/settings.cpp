@@ -6,6 +6,7 @@
 #include "actors/lifecycle.hpp"
 #include "logging/log.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -13,11 +14,6 @@ namespace {
 
 constexpr const char* settings_service = "com.victronenergy.settings";
 constexpr const char* system_service = "com.victronenergy.system";
-constexpr const char* dvcc_path = "/Control/Dvcc";
-constexpr const char* max_current_path
-    = "/Settings/SystemSetup/MaxChargeCurrent";
-constexpr const char* max_voltage_path
-    = "/Settings/SystemSetup/MaxChargeVoltage";
 constexpr auto retry_delay = std::chrono::seconds(2);
 constexpr auto waiting_log_interval = std::chrono::seconds(10);
 
@@ -34,14 +30,6 @@ caf::optional<int32_t> parse_class_and_instance(const std::string& text) {
       || digits.find_first_not_of("0123456789") != std::string::npos)
     return caf::none;
   return static_cast<int32_t>(std::strtol(digits.c_str(), nullptr, 10));
-}
-
-std::string instance_setting_path(const std::string& device_key) {
-  return "/Settings/Devices/" + device_key + "/ClassAndVrmInstance";
-}
-
-std::string custom_name_setting_path(const std::string& suffix) {
-  return "/Settings/Battery/" + suffix + "/CustomName";
 }
 
 caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
@@ -89,10 +77,11 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         return;
       }
     }
-    if (path == max_current_path || path == max_voltage_path) {
+    if (path == paths::setting_max_charge_current
+        || path == paths::setting_max_charge_voltage) {
       // Absent or invalid: no user limit.
       auto x = v.num();
-      if (path == max_current_path)
+      if (path == paths::setting_max_charge_current)
         st.dvcc.max_charge_current = x ? *x : -1;
       else
         st.dvcc.max_charge_voltage = x ? *x : 0;
@@ -117,7 +106,8 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
     if (!st.present)
       return;
     std::vector<setting_result> defaults;
-    std::vector<std::string> paths{max_current_path, max_voltage_path};
+    std::vector<std::string> paths{paths::setting_max_charge_current,
+                                   paths::setting_max_charge_voltage};
     for (auto& d : st.devices) {
       paths.push_back(d.instance_path);
       paths.push_back(d.name_path);
@@ -141,8 +131,8 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         auto& st = self->state;
         device_entry d;
         d.service = service;
-        d.instance_path = instance_setting_path(device_key);
-        d.name_path = custom_name_setting_path(suffix);
+        d.instance_path = paths::class_and_vrm_instance_setting(device_key);
+        d.name_path = paths::custom_name_setting(suffix);
         d.preferred = preferred;
         d.publisher = publisher;
         st.devices.push_back(std::move(d));
@@ -165,7 +155,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
       [=](const service_appeared& a) {
         if (a.service == system_service) {
           // DVCC counts as on only while systemcalc says so.
-          bus->watch_paths(system_service, me(), {dvcc_path});
+          bus->watch_paths(system_service, me(), {paths::system_dvcc});
           return;
         }
         auto& st = self->state;
@@ -218,7 +208,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
       },
       [=](const source_values& sv) {
         if (sv.service == system_service) {
-          auto i = sv.values.find(dvcc_path);
+          auto i = sv.values.find(paths::system_dvcc);
           if (i != sv.values.end()) {
             auto x = i->second.num();
             set_dvcc_on(x && *x == 1);

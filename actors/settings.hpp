@@ -49,12 +49,6 @@ struct settings_state {
 /// "battery:1024" -> 1024; nothing for anything else.
 caf::optional<int32_t> parse_class_and_instance(const std::string& text);
 
-/// Settings paths of an exported service with service-name suffix `suffix`
-/// and settings key `device_key` (`BatteryAggregator` for the main one,
-/// `BatteryAggregator_<suffix>` for a virtual battery).
-std::string instance_setting_path(const std::string& device_key);
-std::string custom_name_setting_path(const std::string& suffix);
-
 /// Messages:
 /// - (`add_atom`, service, device key, suffix, preferred instance,
 ///   publisher): a service to allocate an instance for; the publisher then

@@ -43,12 +43,21 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
     st.scanned = false;
     bus->watch(service, me(), consumer, true);
   };
-  auto set_status = [=](member_status s, const std::string& reason) {
+  auto set_status = [=](member_status s, offline_cause cause, bool silent) {
     auto& st = self->state;
-    if (st.status == s && st.stale_reason == reason)
+    if (st.status == s && st.offline == cause && st.silent == silent)
       return;
     st.status = s;
-    st.stale_reason = reason;
+    st.offline = cause;
+    st.silent = silent;
+    auto reason
+        = silent ? "no answer after "
+                       + std::to_string(
+                           std::chrono::duration_cast<std::chrono::seconds>(
+                               timing.stale_timeout)
+                               .count())
+                       + " s without signals"
+                 : to_string(cause);
     if (s == member_status::online)
       log(log_level::info, "source", service + ": online");
     else
@@ -58,13 +67,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   };
   // No answer to the probe and no signal since it went out.
   auto go_silent = [=] {
-    set_status(
-        member_status::stale,
-        "no answer after "
-            + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                 timing.stale_timeout)
-                                 .count())
-            + " s without signals");
+    set_status(member_status::stale, offline_cause::none, true);
     arm(timing.retry);
   };
   st.last_signal = self->clock().now();
@@ -79,9 +82,9 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         st.scanned = true;
         log(log_level::info, "source",
             service + ": scanned, " + std::to_string(s.paths) + " paths");
-        set_status(s.offline.empty() ? member_status::online
-                                     : member_status::stale,
-                   s.offline);
+        set_status(s.offline == offline_cause::none ? member_status::online
+                                                    : member_status::stale,
+                   s.offline, false);
         arm(timing.stale_timeout);
       },
       [=](const source_spoke& s) {
@@ -90,14 +93,14 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         if (!st.scanned)
           return; // the scan under way will bring them all
         if (st.status == member_status::online) {
-          if (!s.offline.empty())
-            set_status(member_status::stale, s.offline);
-        } else if (s.offline.empty()) {
+          if (s.offline != offline_cause::none)
+            set_status(member_status::stale, s.offline, false);
+        } else if (s.offline == offline_cause::none) {
           // It speaks again, and no longer reports itself offline: read it
           // completely before it counts (values changed meanwhile).
           rescan();
-        } else if (s.offline != st.stale_reason) {
-          set_status(member_status::stale, s.offline);
+        } else if (s.offline != st.offline || st.silent) {
+          set_status(member_status::stale, s.offline, false);
         }
       },
       [=](check_atom, uint64_t gen) {
@@ -143,9 +146,9 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
           // Back after silence, or reconnected without a signal saying so
           // (the probe read /Connected itself).
           auto c = r.connected.num();
-          bool reconnected = st.stale_reason == "/Connected 0" && c && *c != 0;
-          if (st.status == member_status::stale
-              && (st.stale_reason.rfind("no answer", 0) == 0 || reconnected))
+          bool reconnected
+              = st.offline == offline_cause::disconnected && c && *c != 0;
+          if (st.status == member_status::stale && (st.silent || reconnected))
             rescan();
           // Quiet but alive: look again after another quiet period.
           arm(st.status == member_status::online ? timing.stale_timeout

@@ -36,8 +36,10 @@ struct source_state {
   bool scanned = false;
   bool scanning = false;
   member_status status = member_status::stale;
-  /// Why it is stale; empty while online.
-  std::string stale_reason;
+  /// Why it is stale: its values take it out (`offline`), or it went
+  /// silent (no answer to a probe and no signal); neither while online.
+  offline_cause offline = offline_cause::none;
+  bool silent = false;
   caf::actor_clock::time_point last_signal;
   bool probing = false;
   /// When the last probe went out, and whether an unanswered one waits for

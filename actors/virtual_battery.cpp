@@ -7,12 +7,13 @@
 #include "actors/rules/role_merge.hpp"
 #include "actors/rules/roster.hpp"
 #include "logging/log.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
 namespace {
 
-constexpr std::string_view page_prefix = "/Battery/";
+constexpr std::string_view page = paths::page_prefix;
 
 } // namespace
 
@@ -52,7 +53,7 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
       // would only make its member map larger.
       value_map as_member;
       for (auto& [path, v] : out)
-        if (path.compare(0, page_prefix.size(), page_prefix) != 0)
+        if (path.compare(0, page.size(), page) != 0)
           as_member.emplace_hint(as_member.end(), path, v);
       self->send(router, member_update{vb.service, std::move(as_member), true});
     }

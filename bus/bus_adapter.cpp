@@ -9,6 +9,7 @@
 #include "bus/guard.hpp"
 #include "bus/value_conversion.hpp"
 #include "logging/log.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -19,7 +20,7 @@ constexpr auto call_timeout = std::chrono::seconds(5);
 
 int32_t instance_of(const std::vector<export_item>& items) {
   for (auto& item : items)
-    if (item.path == "/DeviceInstance")
+    if (item.path == paths::device_instance)
       return static_cast<int32_t>(item.val.number);
   return -1;
 }

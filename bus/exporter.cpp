@@ -9,6 +9,7 @@
 #include "bus/value_conversion.hpp"
 #include "logging/log.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -45,7 +46,7 @@ exported_service::~exported_service() {
 }
 
 int32_t exported_service::device_instance() const {
-  auto i = cache_.find("/DeviceInstance");
+  auto i = cache_.find(paths::device_instance);
   if (i == cache_.end() || !i->second.val.num())
     return -1;
   return static_cast<int32_t>(i->second.val.number);
@@ -260,7 +261,7 @@ int32_t exported_service::set_value(const std::string& path,
     case writable::member_id: {
       // gui-v2 writes the pack the user picked: 1..N as the bus shows N.
       auto x = in.num();
-      auto n = cache_.find("/System/NrOfBatteries");
+      auto n = cache_.find(paths::nr_of_batteries);
       auto count = n == cache_.end() ? caf::none : n->second.val.num();
       if (!x || *x != std::floor(*x))
         return refuse("expects a whole number");

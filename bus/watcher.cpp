@@ -10,6 +10,7 @@
 #include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -65,8 +66,9 @@ watcher::~watcher() {
 
 const std::vector<std::string>& watcher::legacy_scan_paths() {
   static const std::vector<std::string> paths = [] {
-    std::vector<std::string> result{"/Connected", "/CustomName", "/ProductName",
-                                    "/DeviceInstance"};
+    std::vector<std::string> result{paths::connected, paths::custom_name,
+                                    paths::product_name,
+                                    paths::device_instance};
     for (auto& row : path_table())
       if (row.path != result[0] && row.path != result[1]
           && row.path != result[2] && row.path != result[3])
@@ -321,7 +323,7 @@ void watcher::watch_paths(const std::string& service, caf::actor sink,
 }
 
 void watcher::probe(const std::string& service, caf::actor sink) {
-  auto proxy = sdbus::createProxy(conn_, service, "/Connected");
+  auto proxy = sdbus::createProxy(conn_, service, paths::connected);
   auto* p = proxy.get();
   auto id = keep(std::move(proxy));
   p->callMethodAsync("GetValue")

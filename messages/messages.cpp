@@ -1,5 +1,7 @@
 #include "messages/messages.hpp"
 
+#include "messages/paths.hpp"
+
 namespace ba {
 
 bool operator==(const service_appeared& x, const service_appeared& y) {
@@ -77,6 +79,17 @@ const char* to_string(member_status s) {
       return "stale";
     default:
       return "lost";
+  }
+}
+
+std::string to_string(offline_cause c) {
+  switch (c) {
+    case offline_cause::disconnected:
+      return std::string{paths::connected} + " 0";
+    case offline_cause::cable_lost:
+      return std::string{paths::alarm_bms_cable} + " 2";
+    default:
+      return {};
   }
 }
 

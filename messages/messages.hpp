@@ -109,13 +109,19 @@ struct member_update {
   bool snapshot = false;
 };
 
+/// Why a source's own values take it out (product.md 1.1): it says it is
+/// not connected (/Connected 0) or its BMS is lost (/Alarms/BmsCable 2).
+enum class offline_cause : uint8_t { none, disconnected, cable_lost };
+
+/// "/Connected 0", "/Alarms/BmsCable 2", "" for none: the log's words.
+std::string to_string(offline_cause c);
+
 /// Consumer -> source: its complete scan arrived and was taken; `offline`
-/// is why its own values take it out (/Connected 0, /Alarms/BmsCable 2), or
-/// empty.
+/// is why its own values take it out.
 struct source_scanned {
   std::string service;
   int32_t paths = 0;
-  std::string offline;
+  offline_cause offline = offline_cause::none;
 };
 
 /// Consumer -> source: a signal arrived while the source's values are not
@@ -123,7 +129,7 @@ struct source_scanned {
 /// in source_scanned.
 struct source_spoke {
   std::string service;
-  std::string offline;
+  offline_cause offline = offline_cause::none;
 };
 
 /// A source is gone for good (its actor ended without its name leaving:

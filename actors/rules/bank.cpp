@@ -11,6 +11,7 @@
 #include "actors/rules/parallel_rules.hpp"
 #include "actors/rules/role_merge.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -27,8 +28,8 @@ const char* method_name(ratio_method m) {
   }
 }
 
-const path_key voltage_key{"/Dc/0/Voltage"};
-const path_key current_key{"/Dc/0/Current"};
+const path_key voltage_key{paths::dc_voltage};
+const path_key current_key{paths::dc_current};
 const path_key charge_limit_key{limit_path(limit_kind::charge)};
 const path_key discharge_limit_key{limit_path(limit_kind::discharge)};
 
@@ -160,8 +161,8 @@ void build_diagnostics(const limit_result& ccl, const value& ccl_out,
     append_json_string(names, service);
     auto est = mem.ir.find(service);
     auto r = est == mem.ir.end() ? caf::none : est->second.resistance();
-    auto v = src->values.find("/Dc/0/Voltage");
-    auto i = src->values.find("/Dc/0/Current");
+    auto v = src->values.find(paths::dc_voltage);
+    auto i = src->values.find(paths::dc_current);
     auto vv = v == src->values.end() ? caf::none : v->second.num();
     auto ii = i == src->values.end() ? caf::none : i->second.num();
     if (r) {
@@ -293,11 +294,11 @@ uint32_t parts_of(std::string_view path) {
     // Capacity shares the limits. V and I feed the IR estimates, read only
     // by the `ir` method, which recomputes on every update anyway
     // (limits_due), as does a member above its limit (I).
-    mark("/InstalledCapacity", limits_part);
+    mark(paths::installed_capacity, limits_part);
     // A limiting member's own reason goes into /Info/*Limitation.
-    mark("/Info/ChargeLimitation", limits_part);
-    mark("/Info/DischargeLimitation", limits_part);
-    mark("/CustomName", limits_part); // the deciding pack's label
+    mark(paths::charge_limitation, limits_part);
+    mark(paths::discharge_limitation, limits_part);
+    mark(paths::custom_name, limits_part); // the deciding pack's label
     return rows;
   }();
   auto row = path_row(path);
@@ -412,9 +413,9 @@ void bank_engine::write_limit_texts(const bank_input& in, const value& ccl_out,
     w.set(path, value::text(text_scratch_));
   };
   one(limit_kind::charge, ccl_, charge_members_, ccl_out, ccl_out != ccl_.limit,
-      "/Info/ChargeLimitation");
+      paths::charge_limitation);
   one(limit_kind::discharge, dcl_, discharge_members_, dcl_.limit, false,
-      "/Info/DischargeLimitation");
+      paths::discharge_limitation);
 }
 
 /// Whether the limits must be recomputed although none of their inputs
@@ -570,25 +571,25 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
   dirty_ = 0;
   auto ccl_out = apply_ccl_mode(ccl_.limit, cfg.ccl, in.dvcc.on,
                                 in.dvcc.max_charge_current);
-  w.set("/Info/MaxChargeCurrent", ccl_out);
-  w.set("/Info/MaxDischargeCurrent", dcl_.limit);
-  auto balancing_entry = bank_.find("/Balancing");
+  w.set(paths::max_charge_current, ccl_out);
+  w.set(paths::max_discharge_current, dcl_.limit);
+  auto balancing_entry = bank_.find(paths::balancing);
   auto balancing = balancing_entry == bank_.end()
                        ? caf::none
                        : balancing_entry->second.num();
-  auto mode = bank_.find("/Info/ChargeMode");
+  auto mode = bank_.find(paths::charge_mode);
   static const std::string no_mode;
   auto& mode_text = mode != bank_.end() && mode->second.kind == value_kind::text
                         ? mode->second.str
                         : no_mode;
-  w.set("/Info/MaxChargeVoltage",
+  w.set(paths::max_charge_voltage,
         compute_cvl(list_, cfg.cvl, balancing && *balancing != 0, mode_text,
                     in.dvcc.on, in.dvcc.max_charge_voltage));
 
   auto n = static_cast<int64_t>(members.size());
-  w.set("/System/NrOfBatteries", value::integer(n));
-  w.set("/System/BatteriesParallel", value::integer(n));
-  w.set("/System/BatteriesSeries", value::integer(1));
+  w.set(paths::nr_of_batteries, value::integer(n));
+  w.set(paths::batteries_parallel, value::integer(n));
+  w.set(paths::batteries_series, value::integer(1));
   // The texts follow from the limits and cclMode's result only.
   if (limits_ran || !texts_written_ || ccl_out != texts_ccl_) {
     texts_written_ = true;
@@ -609,10 +610,10 @@ const value_map& bank_engine::compute(const bank_input& in, const config& cfg,
   // per update cost more than the rules.
   if (diagnostics_pending_) {
     diagnostics_pending_ = false;
-    w.set("/System/Batteries", mem.batteries);
-    w.set("/System/InternalResistances", mem.resistances);
-    w.set("/System/EMFs", mem.emfs);
-    w.set("/System/LimitExplanation", mem.explanation);
+    w.set(paths::batteries, mem.batteries);
+    w.set(paths::internal_resistances, mem.resistances);
+    w.set(paths::emfs, mem.emfs);
+    w.set(paths::limit_explanation, mem.explanation);
   }
 
   // Primary and auxiliary sources (product.md 2.2), after everything else.

@@ -7,19 +7,14 @@
 
 #include "messages/config.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
 namespace {
 
-constexpr char installed_capacity_path[] = "/InstalledCapacity";
-constexpr char custom_name_path[] = "/CustomName";
-constexpr char charge_mode_path[] = "/Info/ChargeMode";
-constexpr char cells_per_battery_path[] = "/System/NrOfCellsPerBattery";
-constexpr char error_code_path[] = "/ErrorCode";
-
-const path_key installed_capacity_key{installed_capacity_path};
-const path_key cells_per_battery_key{cells_per_battery_path};
+const path_key installed_capacity_key{paths::installed_capacity};
+const path_key cells_per_battery_key{paths::cells_per_battery};
 
 /// The finite number at `key` of one member (member_index.hpp: missing,
 /// invalid, text, NaN and infinities are nothing).
@@ -117,7 +112,7 @@ const std::string* shown_text(const value_map& values, std::string_view path) {
 std::string member_label(const std::string& service, const value_map& values) {
   // A user who named a battery wants to read that name in the GUI; a blank
   // name would only produce an id with leading spaces.
-  if (auto name = get_text(&values, custom_name_path))
+  if (auto name = get_text(&values, paths::custom_name))
     if (!blank(*name))
       return *name;
   return service_suffix(service);
@@ -193,7 +188,7 @@ value charge_mode(const member_list& ms) {
   // stages.
   std::vector<std::string> modes;
   for (auto m : ms)
-    if (auto s = get_text(m, charge_mode_path))
+    if (auto s = get_text(m, paths::charge_mode))
       if (!blank(*s))
         modes.push_back(lower(*s));
   if (modes.empty())
@@ -235,10 +230,10 @@ struct extreme {
 
 const std::vector<extreme>& extremes() {
   static const std::vector<extreme> rows{
-      {"/System/MinCellVoltage", "/System/MinVoltageCellId", less},
-      {"/System/MaxCellVoltage", "/System/MaxVoltageCellId", greater},
-      {"/System/MinCellTemperature", "/System/MinTemperatureCellId", less},
-      {"/System/MaxCellTemperature", "/System/MaxTemperatureCellId", greater},
+      {paths::min_cell_voltage, paths::min_voltage_cell_id, less},
+      {paths::max_cell_voltage, paths::max_voltage_cell_id, greater},
+      {paths::min_cell_temperature, paths::min_temperature_cell_id, less},
+      {paths::max_cell_temperature, paths::max_temperature_cell_id, greater},
   };
   return rows;
 }
@@ -303,7 +298,7 @@ value cells_per_battery(const std::vector<member_view>& ms,
         detail += (detail.empty() ? "" : ", ") + m.service + " = "
                   + number_text(*x);
     if (warning != nullptr)
-      *warning = std::string{"members disagree on "} + cells_per_battery_path
+      *warning = std::string{"members disagree on "} + paths::cells_per_battery
                  + " (" + detail + "): publishing it invalid";
     return value::invalid();
   }
@@ -316,7 +311,7 @@ const std::vector<std::string>& standard_alarms() {
   static const std::vector<std::string> alarms = [] {
     std::vector<std::string> result;
     for (auto& row : path_table())
-      if (std::string{row.path}.rfind("/Alarms/", 0) == 0)
+      if (std::string{row.path}.rfind(paths::alarms_prefix, 0) == 0)
         result.emplace_back(row.path);
     return result;
   }();
@@ -359,27 +354,26 @@ void aggregate_alarms_into(const member_list& ms, value_writer& out) {
   }
   // The BMS error venus-platform notifies: the code of the first member in
   // list order (service names) that reports one; 0 says none does.
-  static const path_key error_key{error_code_path};
+  static const path_key error_key{paths::error_code};
   double code = 0;
   for (auto& m : ms)
     if (auto x = get(m, error_key); x && *x != 0) {
       code = *x;
       break;
     }
-  out.set(error_code_path, as_integer(code));
+  out.set(paths::error_code, as_integer(code));
 }
 
 const char* const history_sums[]
-    = {"/History/ChargedEnergy", "/History/DischargedEnergy",
-       "/History/TotalAhDrawn"};
+    = {paths::charged_energy, paths::discharged_energy, paths::total_ah_drawn};
 const char* const history_minima[]
-    = {"/History/MinimumVoltage", "/History/MinimumCellVoltage",
-       "/History/MinimumTemperature"};
+    = {paths::minimum_voltage, paths::minimum_cell_voltage,
+       paths::minimum_temperature};
 const char* const history_maxima[]
-    = {"/History/MaximumVoltage", "/History/MaximumCellVoltage",
-       "/History/MaximumTemperature"};
+    = {paths::maximum_voltage, paths::maximum_cell_voltage,
+       paths::maximum_temperature};
 const char* const history_means[]
-    = {"/History/ChargeCycles", "/History/FullDischarges"};
+    = {paths::charge_cycles, paths::full_discharges};
 
 /// The keys of a list of paths, looked up once.
 template <size_t N>
@@ -406,13 +400,11 @@ void aggregate_history_into(const member_list& ms, value_writer& out) {
 }
 
 const char* const flag_paths[]
-    = {"/Balancing", "/Io/AllowToBalance", "/Io/AllowToCharge",
-       "/Io/AllowToDischarge", "/Info/ChargeRequest"};
-constexpr char low_voltage_path[] = "/Info/BatteryLowVoltage";
+    = {paths::balancing, paths::allow_to_balance, paths::allow_to_charge,
+       paths::allow_to_discharge, paths::charge_request};
 const char* const module_paths[]
-    = {"/System/NrOfModulesOnline", "/System/NrOfModulesOffline",
-       "/System/NrOfModulesBlockingCharge",
-       "/System/NrOfModulesBlockingDischarge"};
+    = {paths::modules_online, paths::modules_offline,
+       paths::modules_blocking_charge, paths::modules_blocking_discharge};
 
 } // namespace
 
@@ -436,14 +428,14 @@ void aggregate_extras_part(extras_part part, const std::vector<member_view>& ms,
   switch (part) {
     case extras_part::flags: {
       static const auto flags = keys_of(flag_paths);
-      static const path_key low_voltage{low_voltage_path};
+      static const path_key low_voltage{paths::battery_low_voltage};
       for (auto& key : flags)
         out.set(key.path, flag_or(list, key));
       out.set(low_voltage.path, max_over(list, low_voltage));
       break;
     }
     case extras_part::charge_mode:
-      out.set(charge_mode_path, charge_mode(list));
+      out.set(paths::charge_mode, charge_mode(list));
       break;
     case extras_part::cells:
       cell_extremes_into(ms, list, out);
@@ -456,7 +448,7 @@ void aggregate_extras_part(extras_part part, const std::vector<member_view>& ms,
     }
     case extras_part::cells_per_battery: {
       std::string w;
-      out.set(cells_per_battery_path, cells_per_battery(ms, &w));
+      out.set(paths::cells_per_battery, cells_per_battery(ms, &w));
       if (warning != nullptr)
         *warning = std::move(w);
       break;
@@ -475,28 +467,28 @@ const std::vector<std::string>& extras_inputs(extras_part part) {
     std::vector<std::vector<std::string>> all(extras_parts);
     auto& flags = all[static_cast<size_t>(extras_part::flags)];
     flags.assign(std::begin(flag_paths), std::end(flag_paths));
-    flags.emplace_back(low_voltage_path);
-    all[static_cast<size_t>(extras_part::charge_mode)] = {charge_mode_path};
+    flags.emplace_back(paths::battery_low_voltage);
+    all[static_cast<size_t>(extras_part::charge_mode)] = {paths::charge_mode};
     auto& cells = all[static_cast<size_t>(extras_part::cells)];
     for (auto& e : extremes()) {
       cells.emplace_back(e.value_key.path);
       cells.emplace_back(e.id_path);
     }
-    cells.emplace_back(custom_name_path); // the member's label
+    cells.emplace_back(paths::custom_name); // the member's label
     all[static_cast<size_t>(extras_part::modules)].assign(
         std::begin(module_paths), std::end(module_paths));
     all[static_cast<size_t>(extras_part::cells_per_battery)]
-        = {cells_per_battery_path};
+        = {paths::cells_per_battery};
     auto& alarms = all[static_cast<size_t>(extras_part::alarms)];
     alarms = standard_alarms();
-    alarms.emplace_back(error_code_path);
+    alarms.emplace_back(paths::error_code);
     auto& history = all[static_cast<size_t>(extras_part::history)];
     for (auto* group : {std::begin(history_sums), std::begin(history_minima),
                         std::begin(history_maxima)})
       history.insert(history.end(), group, group + 3);
     history.insert(history.end(), std::begin(history_means),
                    std::end(history_means));
-    history.emplace_back(installed_capacity_path);
+    history.emplace_back(paths::installed_capacity);
     return all;
   }();
   return inputs[static_cast<size_t>(part)];

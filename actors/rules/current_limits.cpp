@@ -5,14 +5,13 @@
 #include <limits>
 
 #include "actors/rules/output_format.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
 namespace {
 
-constexpr char installed_capacity_path[] = "/InstalledCapacity";
-
-const path_key installed_capacity_key{installed_capacity_path};
+const path_key installed_capacity_key{paths::installed_capacity};
 const path_key charge_limit_key{limit_path(limit_kind::charge)};
 const path_key discharge_limit_key{limit_path(limit_kind::discharge)};
 const path_key charge_gate_key{gate_path(limit_kind::charge)};
@@ -118,12 +117,13 @@ const std::vector<ratio_method>& chain(ratio_method wanted) {
 } // namespace
 
 const char* limit_path(limit_kind k) {
-  return k == limit_kind::charge ? "/Info/MaxChargeCurrent"
-                                 : "/Info/MaxDischargeCurrent";
+  return k == limit_kind::charge ? paths::max_charge_current
+                                 : paths::max_discharge_current;
 }
 
 const char* gate_path(limit_kind k) {
-  return k == limit_kind::charge ? "/Io/AllowToCharge" : "/Io/AllowToDischarge";
+  return k == limit_kind::charge ? paths::allow_to_charge
+                                 : paths::allow_to_discharge;
 }
 
 limit_result compute_current_limit(const std::vector<limit_member>& ms,

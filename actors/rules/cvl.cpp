@@ -1,4 +1,5 @@
 #include "actors/rules/cvl.hpp"
+#include "messages/paths.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,9 +9,6 @@ namespace ba {
 
 namespace {
 
-constexpr char cvl_path[] = "/Info/MaxChargeVoltage";
-constexpr char charge_mode_path[] = "/Info/ChargeMode";
-
 std::string lower(std::string s) {
   for (auto& c : s)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -18,7 +16,7 @@ std::string lower(std::string s) {
 }
 
 /// A member's CVL when it is usable: finite and > 0.
-const path_key cvl_key{cvl_path};
+const path_key cvl_key{paths::max_charge_voltage};
 
 caf::optional<double> member_cvl(const member_ref& m) {
   auto v = number_at(m, cvl_key);
@@ -30,7 +28,7 @@ caf::optional<double> member_cvl(const member_ref& m) {
 enum class charge_state { unknown, charging, floating };
 
 charge_state state_of(const member_ref& m) {
-  auto i = m.values->find(charge_mode_path);
+  auto i = m.values->find(paths::charge_mode);
   if (i == m.values->end() || i->second.kind != value_kind::text
       || i->second.str.empty())
     return charge_state::unknown;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -85,35 +86,36 @@ const std::unordered_map<std::string, rule>& by_path() {
   // meaning (velib drivers send True as b, 1 or 1.0).
   static const rule flag{check_kind::finite, "flag", 0, 0};
   static const std::unordered_map<std::string, rule> table{
-      {"/Connected", flag},
-      {"/Balancing", flag},
-      {"/Info/ChargeRequest", flag},
+      {paths::connected, flag},
+      {paths::balancing, flag},
+      {paths::charge_request, flag},
       // Ids are labels, not quantities: any finite number.
-      {"/DeviceInstance", {check_kind::finite, "device instance", 0, 0}},
-      {"/ProductId", {check_kind::finite, "product id", 0, 0}},
+      {paths::device_instance, {check_kind::finite, "device instance", 0, 0}},
+      {paths::product_id, {check_kind::finite, "product id", 0, 0}},
       // Victron publishes an int, dbus-serialbattery a text: the aggregate
       // never reads it, so no kind is wrong.
-      {"/HardwareVersion", {check_kind::pass, "", 0, 0}},
-      {"/Soc", {check_kind::range, "SoC", 0, 100}},
-      {"/Soh", {check_kind::range, "SoH", 0, 100}},
+      {paths::hardware_version, {check_kind::pass, "", 0, 0}},
+      {paths::soc, {check_kind::range, "SoC", 0, 100}},
+      {paths::soh, {check_kind::range, "SoH", 0, 100}},
       // Capacities are sizes: a negative one would cancel another member's
       // capacity in the weighted SoC.
-      {"/InstalledCapacity",
+      {paths::installed_capacity,
        {check_kind::range, "installed capacity", 0, 100000}},
-      {"/Capacity", {check_kind::range, "capacity", 0, 100000}},
+      {paths::capacity, {check_kind::range, "capacity", 0, 100000}},
       // Either sign (product.md 2.1 converts); the magnitude is a capacity.
-      {"/ConsumedAmphours",
+      {paths::consumed_amphours,
        {check_kind::range, "consumed Ah", -100000, 100000}},
-      {"/TimeToGo", {check_kind::range, "time to go", 0, ten_years}},
-      {"/History/TotalAhDrawn",
+      {paths::time_to_go, {check_kind::range, "time to go", 0, ten_years}},
+      {paths::total_ah_drawn,
        {check_kind::range, "total Ah drawn", -lifetime, lifetime}},
-      {"/Info/MaxChargeCurrent", {check_kind::range, "CCL", 0, 10000}},
-      {"/Info/MaxDischargeCurrent", {check_kind::range, "DCL", 0, 10000}},
+      {paths::max_charge_current, {check_kind::range, "CCL", 0, 10000}},
+      {paths::max_discharge_current, {check_kind::range, "DCL", 0, 10000}},
       // A limit: 0 is "no limit" to the CVL rule, a negative one nonsense.
-      {"/Info/MaxChargeVoltage", {check_kind::range, "CVL", 0, 1000}},
+      {paths::max_charge_voltage, {check_kind::range, "CVL", 0, 1000}},
       // Read by no rule today, but voltages like /Dc/0/Voltage.
-      {"/Dc/0/MidVoltage", {check_kind::range, "mid voltage", -1000, 1000}},
-      {"/Dc/1/Voltage", {check_kind::range, "starter voltage", -1000, 1000}},
+      {paths::mid_voltage, {check_kind::range, "mid voltage", -1000, 1000}},
+      {paths::starter_voltage,
+       {check_kind::range, "starter voltage", -1000, 1000}},
   };
   return table;
 }
@@ -128,11 +130,11 @@ rule rule_of(const std::string& path) {
     return i->second;
   // Before the path table: it lists /Io/AllowTo* and the alarms as plain
   // counts, and sources publish more alarms and IO flags than we do.
-  if (starts_with(path, "/Alarms/"))
+  if (starts_with(path, paths::alarms_prefix))
     // 0 ok, 1 warning, 2 alarm (venus-dbus.md 4.3). A fraction in between
     // is accepted: the max rule still orders it correctly.
     return {check_kind::range, "alarm", 0, 2};
-  if (starts_with(path, "/Io/"))
+  if (starts_with(path, paths::io_prefix))
     return {check_kind::finite, "flag", 0, 0};
   if (auto row = find_path(path))
     return by_unit(row->u);

@@ -1,6 +1,7 @@
 #include "actors/rules/limit_text.hpp"
 
 #include "actors/rules/bank_rules.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -23,8 +24,8 @@ const std::string* own_text(limit_kind kind, const limit_member& m) {
   if (m.values == nullptr)
     return nullptr;
   return shown_text(*m.values, kind == limit_kind::charge
-                                   ? "/Info/ChargeLimitation"
-                                   : "/Info/DischargeLimitation");
+                                   ? paths::charge_limitation
+                                   : paths::discharge_limitation);
 }
 
 /// Appends the member's label (member_label: its custom name, else its
@@ -32,7 +33,7 @@ const std::string* own_text(limit_kind kind, const limit_member& m) {
 /// limits are worked out.
 void append_label(std::string& out, const limit_member& m) {
   if (m.values != nullptr)
-    if (auto* name = shown_text(*m.values, "/CustomName")) {
+    if (auto* name = shown_text(*m.values, paths::custom_name)) {
       out += *name;
       return;
     }

@@ -5,6 +5,7 @@
 
 #include "actors/rules/bank_rules.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -22,8 +23,9 @@ const cell_keys& keys() {
     cell_keys result;
     for (int c = 0; c < max_page_cells; ++c) {
       auto n = std::to_string(c + 1);
-      result.voltage[static_cast<size_t>(c)] = "/Voltages/Cell" + n;
-      result.temperature[static_cast<size_t>(c)] = "/Temperatures/Cell" + n;
+      result.voltage[static_cast<size_t>(c)] = paths::cell_voltage_prefix + n;
+      result.temperature[static_cast<size_t>(c)]
+          = paths::cell_temperature_prefix + n;
     }
     return result;
   }();
@@ -46,14 +48,15 @@ value number(const value_map& values, std::string_view path) {
 
 /// "/Battery/<n>/" into `s`.
 void slot_prefix(int n, std::string& s) {
-  s.assign("/Battery/");
+  s.assign(paths::page_prefix);
   s += std::to_string(n);
   s += '/';
 }
 
 constexpr std::string_view fixed_leaves[]
-    = {"Serial",  "Capacity", "FwVersion",  "Status",
-       "Voltage", "Current",  "Temperature"};
+    = {paths::page_serial,     paths::page_capacity, paths::page_fw_version,
+       paths::page_status,     paths::page_voltage,  paths::page_current,
+       paths::page_temperature};
 constexpr size_t n_fixed = std::size(fixed_leaves);
 
 /// Writes one slot's paths: entry k is fixed leaf k for k < n_fixed, then
@@ -71,9 +74,10 @@ struct page_writer {
       return;
     }
     auto c = (k - n_fixed) / 2 + 1;
-    s += "Cell/";
+    s += paths::page_cell;
     s += std::to_string(c);
-    s += (k - n_fixed) % 2 == 0 ? "/Voltage" : "/Temperature";
+    s += (k - n_fixed) % 2 == 0 ? paths::page_cell_voltage
+                                : paths::page_cell_temperature;
   }
 
   void put(size_t k, const value& v) {
@@ -102,8 +106,8 @@ size_t cell_entry(int c, bool temperature) {
 /// member's own value when it has one (passed on without a copy).
 void put_serial(page_writer& w, const std::string& service,
                 const value_map& values) {
-  if (shown_text(values, "/Serial") != nullptr) {
-    w.put(0, *find(values, "/Serial"));
+  if (shown_text(values, paths::serial) != nullptr) {
+    w.put(0, *find(values, paths::serial));
     return;
   }
   w.put(0, value::text(member_label(service, values)));
@@ -112,7 +116,7 @@ void put_serial(page_writer& w, const std::string& service,
 /// The firmware version as the member publishes it: Victron products send
 /// an integer (0x0112, shown "v1.12"), serial-battery drivers a text.
 void put_firmware(page_writer& w, const value_map& values) {
-  auto* v = find(values, "/FirmwareVersion");
+  auto* v = find(values, paths::firmware_version);
   if (v != nullptr && v->kind == value_kind::text) {
     w.put(2, *v);
     return;
@@ -126,7 +130,7 @@ void put_firmware(page_writer& w, const value_map& values) {
 
 bool is_page_cell(std::string_view path) {
   static constexpr std::string_view families[]
-      = {"/Voltages/Cell", "/Temperatures/Cell"};
+      = {paths::cell_voltage_prefix, paths::cell_temperature_prefix};
   for (auto family : families) {
     if (path.size() <= family.size() || path.size() > family.size() + 2
         || path.compare(0, family.size(), family) != 0)
@@ -158,18 +162,18 @@ int write_member_page(int n, const std::string& service,
   slot_prefix(n, scratch);
   page_writer w{out, scratch, scratch.size(), slot};
   put_serial(w, service, values);
-  auto capacity = number(values, "/InstalledCapacity");
+  auto capacity = number(values, paths::installed_capacity);
   if (!capacity.valid())
-    capacity = number(values, "/Capacity");
+    capacity = number(values, paths::capacity);
   w.put(1, capacity);
   put_firmware(w, values);
   // The BMS state enum gui-v2 turns into text: an integer.
-  auto state = number(values, "/State");
+  auto state = number(values, paths::state);
   w.put(3, state.valid() ? value::integer(std::llround(state.number))
                          : value::invalid());
-  w.put(4, number(values, "/Dc/0/Voltage"));
-  w.put(5, number(values, "/Dc/0/Current"));
-  w.put(6, number(values, "/Dc/0/Temperature"));
+  w.put(4, number(values, paths::dc_voltage));
+  w.put(5, number(values, paths::dc_current));
+  w.put(6, number(values, paths::dc_temperature));
   auto& k = keys();
   auto cells = member_cell_count(values);
   for (int c = 1; c <= cells; ++c) {

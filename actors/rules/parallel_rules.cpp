@@ -1,4 +1,5 @@
 #include "actors/rules/parallel_rules.hpp"
+#include "messages/paths.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,25 +16,14 @@ constexpr double max_time_to_go = 864000.0;
 // flickers on and off.
 constexpr double discharge_threshold = -0.1;
 
-constexpr char voltage_path[] = "/Dc/0/Voltage";
-constexpr char current_path[] = "/Dc/0/Current";
-constexpr char power_path[] = "/Dc/0/Power";
-constexpr char temperature_path[] = "/Dc/0/Temperature";
-constexpr char soc_path[] = "/Soc";
-constexpr char soh_path[] = "/Soh";
-constexpr char installed_capacity_path[] = "/InstalledCapacity";
-constexpr char capacity_path[] = "/Capacity";
-constexpr char consumed_amphours_path[] = "/ConsumedAmphours";
-constexpr char time_to_go_path[] = "/TimeToGo";
-
 // Looked up once: these are read from every member on every update.
-const path_key voltage_key{voltage_path};
-const path_key current_key{current_path};
-const path_key power_key{power_path};
-const path_key installed_capacity_key{installed_capacity_path};
-const path_key capacity_key{capacity_path};
-const path_key soc_key{soc_path};
-const path_key consumed_amphours_key{consumed_amphours_path};
+const path_key voltage_key{paths::dc_voltage};
+const path_key current_key{paths::dc_current};
+const path_key power_key{paths::dc_power};
+const path_key installed_capacity_key{paths::installed_capacity};
+const path_key capacity_key{paths::capacity};
+const path_key soc_key{paths::soc};
+const path_key consumed_amphours_key{paths::consumed_amphours};
 
 /// The finite number at `key` of one member (member_index.hpp: missing,
 /// invalid, text, NaN and infinities are nothing).
@@ -104,11 +94,11 @@ value capacity_weighted(const member_list& ms, const char* path) {
 
 value mean_voltage(const member_list& ms) {
   // Parallel members share one bus voltage; the mean smooths sensor offsets.
-  return mean_over(ms, voltage_path);
+  return mean_over(ms, paths::dc_voltage);
 }
 
 value sum_current(const member_list& ms) {
-  return sum_over(ms, current_path);
+  return sum_over(ms, paths::dc_current);
 }
 
 value sum_power(const member_list& ms) {
@@ -134,7 +124,7 @@ value sum_power(const member_list& ms) {
 
 value max_temperature(const member_list& ms) {
   // The hottest member is the one that limits the bank.
-  return extreme_of(ms, temperature_path,
+  return extreme_of(ms, paths::dc_temperature,
                     [](double x, double y) { return std::max(x, y); });
 }
 
@@ -142,19 +132,19 @@ value soc(const member_list& ms, soc_method m) {
   switch (m) {
     case soc_method::mean:
       // The Python add-on's rule, kept for users who rely on it.
-      return mean_over(ms, soc_path);
+      return mean_over(ms, paths::soc);
     case soc_method::min:
       // Conservative: the emptiest member ends the discharge first.
-      return extreme_of(ms, soc_path,
+      return extreme_of(ms, paths::soc,
                         [](double x, double y) { return std::min(x, y); });
     case soc_method::weighted:
     default:
-      return capacity_weighted(ms, soc_path);
+      return capacity_weighted(ms, paths::soc);
   }
 }
 
 value soh(const member_list& ms) {
-  return capacity_weighted(ms, soh_path);
+  return capacity_weighted(ms, paths::soh);
 }
 
 value installed_capacity(const member_list& ms,
@@ -234,26 +224,26 @@ value time_to_go(const member_list& ms, const value& bank_current,
     auto seconds = std::max(*r, 0.0) / -*i * 3600.0;
     return value::real(std::min(seconds, max_time_to_go));
   }
-  return mean_over(ms, time_to_go_path);
+  return mean_over(ms, paths::time_to_go);
 }
 
 void aggregate_parallel_into(const member_list& ms,
                              const parallel_options& opts, value_writer& out) {
-  out.set(voltage_path, mean_voltage(ms));
+  out.set(paths::dc_voltage, mean_voltage(ms));
   auto current = sum_current(ms);
-  out.set(current_path, current);
-  out.set(power_path, sum_power(ms));
-  out.set(temperature_path, max_temperature(ms));
+  out.set(paths::dc_current, current);
+  out.set(paths::dc_power, sum_power(ms));
+  out.set(paths::dc_temperature, max_temperature(ms));
   // Order matters: /Capacity may fall back to the bank SoC, and /TimeToGo
   // needs the bank current and remaining capacity.
   auto bank_soc = soc(ms, opts.soc);
-  out.set(soc_path, bank_soc);
-  out.set(soh_path, soh(ms));
-  out.set(installed_capacity_path, installed_capacity(ms, opts.capacity));
+  out.set(paths::soc, bank_soc);
+  out.set(paths::soh, soh(ms));
+  out.set(paths::installed_capacity, installed_capacity(ms, opts.capacity));
   auto remaining = remaining_capacity(ms, opts.capacity, bank_soc);
-  out.set(capacity_path, remaining);
-  out.set(consumed_amphours_path, consumed_amphours(ms));
-  out.set(time_to_go_path, time_to_go(ms, current, remaining));
+  out.set(paths::capacity, remaining);
+  out.set(paths::consumed_amphours, consumed_amphours(ms));
+  out.set(paths::time_to_go, time_to_go(ms, current, remaining));
 }
 
 value_map aggregate_parallel(const member_list& ms,
@@ -265,16 +255,11 @@ value_map aggregate_parallel(const member_list& ms,
 }
 
 const std::vector<std::string>& parallel_inputs() {
-  static const std::vector<std::string> paths{voltage_path,
-                                              current_path,
-                                              power_path,
-                                              temperature_path,
-                                              soc_path,
-                                              soh_path,
-                                              installed_capacity_path,
-                                              capacity_path,
-                                              consumed_amphours_path,
-                                              time_to_go_path};
+  static const std::vector<std::string> paths{
+      paths::dc_voltage,         paths::dc_current, paths::dc_power,
+      paths::dc_temperature,     paths::soc,        paths::soh,
+      paths::installed_capacity, paths::capacity,   paths::consumed_amphours,
+      paths::time_to_go};
   return paths;
 }
 

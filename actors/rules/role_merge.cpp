@@ -4,6 +4,7 @@
 #include <set>
 
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -57,28 +58,28 @@ void collect(const role_source& src, std::set<std::string>& paths) {
 bool is_identity_path(const std::string& path) {
   static const std::set<std::string> exact{
       // Identity (product.md 2.5, the first eleven rows).
-      "/DeviceInstance",
-      "/ProductId",
-      "/ProductName",
-      "/FirmwareVersion",
-      "/HardwareVersion",
-      "/Serial",
-      "/Connected",
-      "/CustomName",
-      "/LogLevel",
+      paths::device_instance,
+      paths::product_id,
+      paths::product_name,
+      paths::firmware_version,
+      paths::hardware_version,
+      paths::serial,
+      paths::connected,
+      paths::custom_name,
+      paths::log_level,
       // Roster and diagnostics (product.md 2.5): they describe our members,
       // not a source's.
-      "/Redetect",
-      "/System/NrOfBatteries",
-      "/System/BatteriesParallel",
-      "/System/BatteriesSeries",
-      "/System/NrOfBatteriesKnown",
-      "/System/MissingBatteries",
-      "/System/Batteries",
-      "/System/InternalResistances",
-      "/System/EMFs",
+      paths::redetect,
+      paths::nr_of_batteries,
+      paths::batteries_parallel,
+      paths::batteries_series,
+      paths::nr_of_batteries_known,
+      paths::missing_batteries,
+      paths::batteries,
+      paths::internal_resistances,
+      paths::emfs,
   };
-  static const std::string mgmt = "/Mgmt/";
+  static const std::string mgmt = paths::mgmt_prefix;
   return path.compare(0, mgmt.size(), mgmt) == 0 || exact.count(path) > 0;
 }
 

@@ -1,4 +1,5 @@
 #include "actors/rules/roles.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -60,7 +61,7 @@ source_class classify(const std::string& service,
 }
 
 std::string custom_name_of(const value_map& values) {
-  auto i = values.find("/CustomName");
+  auto i = values.find(paths::custom_name);
   return i != values.end() && i->second.kind == value_kind::text ? i->second.str
                                                                  : "";
 }

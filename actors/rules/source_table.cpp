@@ -4,16 +4,9 @@
 #include "actors/rules/member_index.hpp"
 #include "actors/rules/member_pages.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
-
-namespace {
-
-/// What offline_reason reads: the two paths whose values take a source out.
-constexpr std::string_view connected_path = "/Connected";
-constexpr std::string_view cable_path = "/Alarms/BmsCable";
-
-} // namespace
 
 bool path_kept(const std::string& path, size_t other_paths, bool known) {
   if (path.size() > max_path_bytes)
@@ -21,26 +14,26 @@ bool path_kept(const std::string& path, size_t other_paths, bool known) {
   return known || other_paths < max_other_paths;
 }
 
-std::string offline_reason(const value_map& values) {
-  auto connected = values.find(connected_path);
+offline_cause offline_reason(const value_map& values) {
+  auto connected = values.find(paths::connected);
   if (connected != values.end()) {
     auto x = connected->second.num();
     if (x && *x == 0)
-      return "/Connected 0";
+      return offline_cause::disconnected;
   }
-  auto cable = values.find(cable_path);
+  auto cable = values.find(paths::alarm_bms_cable);
   if (cable != values.end()) {
     auto x = cable->second.num();
     if (x && *x == 2)
-      return "/Alarms/BmsCable 2";
+      return offline_cause::cable_lost;
   }
-  return {};
+  return offline_cause::none;
 }
 
 namespace {
 
 bool is_status_path(const std::string& path) {
-  return path == connected_path || path == cable_path;
+  return path == paths::connected || path == paths::alarm_bms_cable;
 }
 
 /// Bad input never reaches the rules: it counts as invalid, logged once per
@@ -182,7 +175,7 @@ value_map source_table::take_scan(const std::string& service,
     if (is_status_path(path))
       t.status_values[path] = kept;
   }
-  t.taking = offline_reason(t.status_values).empty();
+  t.taking = offline_reason(t.status_values) == offline_cause::none;
   return values;
 }
 

@@ -34,9 +34,8 @@ constexpr size_t max_path_bytes = 256;
 /// keep `path`. Pure.
 bool path_kept(const std::string& path, size_t other_paths, bool known);
 
-/// Why a source's own values take it out: /Connected 0 or
-/// /Alarms/BmsCable 2; empty when they do not.
-std::string offline_reason(const value_map& values);
+/// Why a source's own values take it out, if they do.
+offline_cause offline_reason(const value_map& values);
 
 struct tracked_source {
   bank_source src;

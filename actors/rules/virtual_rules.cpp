@@ -7,6 +7,7 @@
 
 #include "actors/rules/role_merge.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 namespace ba {
 
@@ -15,17 +16,6 @@ namespace {
 constexpr char fixed_hook[] = "hooks.FixedValueHook";
 constexpr char voltage_hook[] = "hooks.CustomChargingHook";
 constexpr char temperature_hook[] = "hooks.TemperatureChargingHook";
-
-constexpr char voltage_path[] = "/Dc/0/Voltage";
-constexpr char current_path[] = "/Dc/0/Current";
-constexpr char power_path[] = "/Dc/0/Power";
-constexpr char temperature_path[] = "/Dc/0/Temperature";
-constexpr char ccl_path[] = "/Info/MaxChargeCurrent";
-constexpr char dcl_path[] = "/Info/MaxDischargeCurrent";
-constexpr char cvl_path[] = "/Info/MaxChargeVoltage";
-constexpr char low_voltage_path[] = "/Info/BatteryLowVoltage";
-constexpr char consumed_path[] = "/ConsumedAmphours";
-constexpr char bms_cable_path[] = "/Alarms/BmsCable";
 
 /// The finite number at `key` of one member (member_index.hpp: nothing when
 /// the member or the path is missing, or the value is invalid, text, NaN or
@@ -85,7 +75,7 @@ value charging_value(const hook_spec& h, const std::string& path,
   auto k = key.num();
   if (!k)
     return value::invalid();
-  auto& table = path == ccl_path ? h.ccls : h.dcls;
+  auto& table = path == paths::max_charge_current ? h.ccls : h.dcls;
   auto amps = table_lookup(table, *k);
   return amps ? value::real(*amps) : value::invalid();
 }
@@ -104,7 +94,7 @@ bool hook_value(const hook_spec& h, const std::string& path,
     *out = h.fixed;
     return true;
   }
-  if (path != ccl_path && path != dcl_path)
+  if (path != paths::max_charge_current && path != paths::max_discharge_current)
     return false;
   const value* key = nullptr;
   if (h.kind == voltage_hook)
@@ -126,8 +116,8 @@ void hook_paths(const hook_spec& h, std::set<std::string>& paths) {
     if (!is_identity_path(h.path))
       paths.insert(h.path);
   } else if (h.kind == voltage_hook || h.kind == temperature_hook) {
-    paths.insert(ccl_path);
-    paths.insert(dcl_path);
+    paths.insert(paths::max_charge_current);
+    paths.insert(paths::max_discharge_current);
   }
 }
 
@@ -176,12 +166,12 @@ value series_power(const member_list& ms, const value& string_current) {
     return value::invalid();
   double sum = 0;
   for (auto m : ms) {
-    if (auto p = get(m, power_path)) {
+    if (auto p = get(m, paths::dc_power)) {
       sum += *p;
       continue;
     }
-    auto v = get(m, voltage_path);
-    auto i = get(m, current_path);
+    auto v = get(m, paths::dc_voltage);
+    auto i = get(m, paths::dc_current);
     if (!i)
       i = string_current.num();
     if (!v || !i)
@@ -210,7 +200,7 @@ value series_consumed(const member_list& ms) {
   bool any = false;
   double result = 0;
   for (auto m : ms)
-    if (auto x = get(m, consumed_path)) {
+    if (auto x = get(m, paths::consumed_amphours)) {
       double c = *x > 0 ? -*x : *x;
       result = any ? std::min(result, c) : c;
       any = true;
@@ -221,29 +211,29 @@ value series_consumed(const member_list& ms) {
 /// The measurement paths a stale string publishes invalid.
 const std::vector<const char*>& measurement_paths() {
   static const std::vector<const char*> paths{
-      voltage_path,
-      current_path,
-      power_path,
-      temperature_path,
-      "/Soc",
-      "/Soh",
-      "/Capacity",
-      "/InstalledCapacity",
-      consumed_path,
-      "/TimeToGo",
-      low_voltage_path,
-      cvl_path,
-      "/Balancing",
-      "/Io/AllowToBalance",
-      "/Info/ChargeRequest",
-      "/System/MinCellVoltage",
-      "/System/MaxCellVoltage",
-      "/System/MinCellTemperature",
-      "/System/MaxCellTemperature",
-      "/System/MinVoltageCellId",
-      "/System/MaxVoltageCellId",
-      "/System/MinTemperatureCellId",
-      "/System/MaxTemperatureCellId",
+      paths::dc_voltage,
+      paths::dc_current,
+      paths::dc_power,
+      paths::dc_temperature,
+      paths::soc,
+      paths::soh,
+      paths::capacity,
+      paths::installed_capacity,
+      paths::consumed_amphours,
+      paths::time_to_go,
+      paths::battery_low_voltage,
+      paths::max_charge_voltage,
+      paths::balancing,
+      paths::allow_to_balance,
+      paths::charge_request,
+      paths::min_cell_voltage,
+      paths::max_cell_voltage,
+      paths::min_cell_temperature,
+      paths::max_cell_temperature,
+      paths::min_voltage_cell_id,
+      paths::max_voltage_cell_id,
+      paths::min_temperature_cell_id,
+      paths::max_temperature_cell_id,
   };
   return paths;
 }
@@ -276,8 +266,8 @@ value_map merge_kind(const std::vector<vb_input>& in) {
   }
   // The lookup keys first: a charging hook standing before the battery must
   // still see that battery's voltage.
-  auto voltage = merged_sources(in, voltage_path);
-  auto temperature = merged_sources(in, temperature_path);
+  auto voltage = merged_sources(in, paths::dc_voltage);
+  auto temperature = merged_sources(in, paths::dc_temperature);
   value_map out;
   for (auto& path : paths) {
     auto pick = [&]() -> value {
@@ -308,9 +298,9 @@ value_map series_kind(const std::vector<member_view>& members, bool complete) {
   bool whole = complete && counting.size() == members.size();
   auto ms = to_member_list(counting);
   value_map out;
-  out["/System/BatteriesSeries"] = as_integer(members.size());
-  out["/System/BatteriesParallel"] = value::integer(1);
-  out["/System/NrOfBatteries"] = as_integer(counting.size());
+  out[paths::batteries_series] = as_integer(members.size());
+  out[paths::batteries_parallel] = value::integer(1);
+  out[paths::nr_of_batteries] = as_integer(counting.size());
   // Alarms of the members still there stay meaningful (a hot module is hot
   // whether or not its neighbour answers).
   for (auto& [path, v] : aggregate_alarms(ms))
@@ -319,33 +309,34 @@ value_map series_kind(const std::vector<member_view>& members, bool complete) {
     for (auto* path : measurement_paths())
       out[path] = value::invalid();
     // Nothing is known to be safe: the same outcome as Victron's "BMS lost".
-    out[ccl_path] = value::real(0);
-    out[dcl_path] = value::real(0);
-    out["/Io/AllowToCharge"] = value::integer(0);
-    out["/Io/AllowToDischarge"] = value::integer(0);
+    out[paths::max_charge_current] = value::real(0);
+    out[paths::max_discharge_current] = value::real(0);
+    out[paths::allow_to_charge] = value::integer(0);
+    out[paths::allow_to_discharge] = value::integer(0);
     // The stale marker of product.md 1.1, so that any consumer (the main
     // bank included) treats the string like a stale battery.
-    out[bms_cable_path] = value::integer(2);
+    out[paths::alarm_bms_cable] = value::integer(2);
     return out;
   }
-  out[voltage_path] = strict_sum(ms, voltage_path);
+  out[paths::dc_voltage] = strict_sum(ms, paths::dc_voltage);
   // One current flows through every member; the mean smooths shunt offsets.
-  out[current_path] = mean_over(ms, current_path);
-  out[power_path] = series_power(ms, out[current_path]);
-  out[temperature_path] = max_over(ms, temperature_path);
+  out[paths::dc_current] = mean_over(ms, paths::dc_current);
+  out[paths::dc_power] = series_power(ms, out[paths::dc_current]);
+  out[paths::dc_temperature] = max_over(ms, paths::dc_temperature);
   // The weakest member limits the string: it is empty, worn or at its
   // limit first.
-  for (auto* path : {"/Soc", "/Soh", "/Capacity", "/InstalledCapacity",
-                     ccl_path, dcl_path, "/TimeToGo"})
+  for (auto* path : {paths::soc, paths::soh, paths::capacity,
+                     paths::installed_capacity, paths::max_charge_current,
+                     paths::max_discharge_current, paths::time_to_go})
     out[path] = min_over(ms, path);
-  out[consumed_path] = series_consumed(ms);
+  out[paths::consumed_amphours] = series_consumed(ms);
   // Each member's charge and cut-off voltages add up along the string.
-  out[cvl_path] = strict_sum(ms, cvl_path);
-  out[low_voltage_path] = strict_sum(ms, low_voltage_path);
-  for (auto* path :
-       {"/Io/AllowToCharge", "/Io/AllowToDischarge", "/Io/AllowToBalance"})
+  out[paths::max_charge_voltage] = strict_sum(ms, paths::max_charge_voltage);
+  out[paths::battery_low_voltage] = strict_sum(ms, paths::battery_low_voltage);
+  for (auto* path : {paths::allow_to_charge, paths::allow_to_discharge,
+                     paths::allow_to_balance})
     out[path] = flag_and(ms, path);
-  for (auto* path : {"/Balancing", "/Info/ChargeRequest"})
+  for (auto* path : {paths::balancing, paths::charge_request})
     out[path] = flag_or(ms, path);
   for (auto& [path, v] : cell_extremes(counting))
     out[path] = v;
@@ -359,8 +350,8 @@ void apply_hooks(const std::vector<vb_input>& in, value_map& out) {
     auto i = out.find(path);
     return i == out.end() ? value::invalid() : i->second;
   };
-  auto voltage = key(voltage_path);
-  auto temperature = key(temperature_path);
+  auto voltage = key(paths::dc_voltage);
+  auto temperature = key(paths::dc_temperature);
   std::set<std::string> paths;
   for (auto& x : in)
     if (is_hook(x))

@@ -113,11 +113,12 @@ struct fixture : test_coordinator_fixture<> {
     inject(
         (source_values),
         from(self).to(aggregator).with(source_values{service, values, true}));
-    expect((source_scanned),
-           from(aggregator)
-               .to(src)
-               .with(source_scanned{service,
-                                    static_cast<int32_t>(values.size()), ""}));
+    expect(
+        (source_scanned),
+        from(aggregator)
+            .to(src)
+            .with(source_scanned{service, static_cast<int32_t>(values.size()),
+                                 offline_cause::none}));
     expect((member_state),
            from(src)
                .to(aggregator)
@@ -403,7 +404,9 @@ CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
   scanned(src, bat_a, pack(52.0, 10.0));
   signal(bat_a, {{"/Connected", value::integer(0)}});
   expect((source_spoke),
-         from(aggregator).to(src).with(source_spoke{bat_a, "/Connected 0"}));
+         from(aggregator)
+             .to(src)
+             .with(source_spoke{bat_a, offline_cause::disconnected}));
   expect((member_state),
          from(src)
              .to(aggregator)
@@ -414,15 +417,18 @@ CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
   // Out: its values wait for the rescan (the source hears that it spoke).
   signal(bat_a, {{"/Dc/0/Current", value::real(-1.0)}});
   expect((source_spoke),
-         from(aggregator).to(src).with(source_spoke{bat_a, "/Connected 0"}));
+         from(aggregator)
+             .to(src)
+             .with(source_spoke{bat_a, offline_cause::disconnected}));
   CAF_CHECK_EQUAL(
       agg_state().sources.all().at(bat_a).src.values.at("/Dc/0/Current"),
       value::real(10.0));
   CAF_CHECK_EQUAL(bus.watches.size(), 1u);
   // Back: the source is read completely before it counts.
   signal(bat_a, {{"/Connected", value::integer(1)}});
-  expect((source_spoke),
-         from(aggregator).to(src).with(source_spoke{bat_a, ""}));
+  expect(
+      (source_spoke),
+      from(aggregator).to(src).with(source_spoke{bat_a, offline_cause::none}));
   CAF_CHECK_EQUAL(bus.watches.size(), 2u);
   CAF_CHECK(bus.watches.back().scan);
   scanned(src, bat_a, pack(51.0, 3.0));

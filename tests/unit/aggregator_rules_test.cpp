@@ -15,6 +15,7 @@
 #include "actors/settings.hpp"
 #include "actors/source.hpp"
 #include "messages/path_table.hpp"
+#include "messages/paths.hpp"
 
 using namespace ba;
 
@@ -28,7 +29,7 @@ value_map bank(const std::map<std::string, value_map>& members,
     sources[service].values = values;
   bank_input in;
   for (auto& [service, src] : sources)
-    if (offline_reason(src.values).empty())
+    if (offline_reason(src.values) == offline_cause::none)
       in.members.emplace(service, &src);
   bank_memory mem;
   return compute_bank(in, cfg, mem, nullptr);
@@ -131,17 +132,21 @@ CAF_TEST(diagnostics follow decisions at once and readings every 5 s) {
 }
 
 CAF_TEST(a source reports itself offline by Connected 0 or BmsCable 2) {
-  CAF_CHECK_EQUAL(offline_reason({}), "");
-  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::integer(1)}}), "");
-  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::invalid()}}), "");
-  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::integer(0)}}),
-                  "/Connected 0");
-  CAF_CHECK_EQUAL(offline_reason({{"/Connected", value::real(0.0)}}),
-                  "/Connected 0");
-  CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(1)}}),
+  CAF_CHECK_EQUAL(to_string(offline_reason({})), "");
+  CAF_CHECK_EQUAL(
+      to_string(offline_reason({{"/Connected", value::integer(1)}})), "");
+  CAF_CHECK_EQUAL(to_string(offline_reason({{"/Connected", value::invalid()}})),
                   "");
-  CAF_CHECK_EQUAL(offline_reason({{"/Alarms/BmsCable", value::integer(2)}}),
-                  "/Alarms/BmsCable 2");
+  CAF_CHECK_EQUAL(
+      to_string(offline_reason({{"/Connected", value::integer(0)}})),
+      "/Connected 0");
+  CAF_CHECK_EQUAL(to_string(offline_reason({{"/Connected", value::real(0.0)}})),
+                  "/Connected 0");
+  CAF_CHECK_EQUAL(
+      to_string(offline_reason({{"/Alarms/BmsCable", value::integer(1)}})), "");
+  CAF_CHECK_EQUAL(
+      to_string(offline_reason({{"/Alarms/BmsCable", value::integer(2)}})),
+      "/Alarms/BmsCable 2");
 }
 
 // A pack's cells are battery vocabulary; its own member pages (a parallel
@@ -221,7 +226,7 @@ CAF_TEST(the table takes a scan and then only what changed) {
       {{"/Connected", value::integer(0)}, {"/Dc/0/Current", value::real(4.0)}},
       t1, changed, warnings);
   CAF_CHECK_EQUAL(changed.size(), 2u);
-  CAF_CHECK_EQUAL(offline_reason(t.status_values), "/Connected 0");
+  CAF_CHECK_EQUAL(to_string(offline_reason(t.status_values)), "/Connected 0");
   t.taking = false; // the bank does this as it tells the source actor
   changed.clear();
   table.take_changes(
@@ -230,11 +235,12 @@ CAF_TEST(the table takes a scan and then only what changed) {
       t1, changed, warnings);
   CAF_CHECK(changed.empty());
   CAF_CHECK_EQUAL(t.src.values.at("/Dc/0/Current"), value::real(4.0));
-  CAF_CHECK_EQUAL(offline_reason(t.status_values), "");
+  CAF_CHECK_EQUAL(to_string(offline_reason(t.status_values)), "");
   // A scan that says it is out is not taken either.
   table.take_scan(bat, {{"/Alarms/BmsCable", value::integer(2)}}, t1, warnings);
   CAF_CHECK(!t.taking);
-  CAF_CHECK_EQUAL(offline_reason(t.status_values), "/Alarms/BmsCable 2");
+  CAF_CHECK_EQUAL(to_string(offline_reason(t.status_values)),
+                  "/Alarms/BmsCable 2");
 }
 
 CAF_TEST(a source counts while online or inside its grace) {
@@ -477,9 +483,9 @@ CAF_TEST(class and instance parsing) {
   CAF_CHECK(!parse_class_and_instance("battery:3.5"));
   CAF_CHECK(!parse_class_and_instance("battery:-1"));
   CAF_CHECK(!parse_class_and_instance("battery:99999999999"));
-  CAF_CHECK_EQUAL(instance_setting_path("BatteryAggregator"),
+  CAF_CHECK_EQUAL(paths::class_and_vrm_instance_setting("BatteryAggregator"),
                   "/Settings/Devices/BatteryAggregator/ClassAndVrmInstance");
-  CAF_CHECK_EQUAL(custom_name_setting_path("aggregator"),
+  CAF_CHECK_EQUAL(paths::custom_name_setting("aggregator"),
                   "/Settings/Battery/aggregator/CustomName");
 }
 

@@ -1,6 +1,7 @@
 #define CAF_SUITE layering
 #include <caf/test/unit_test.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,7 +11,9 @@
 // The folders are the design (issue 15): a file's folder says whether it may
 // hold state, send messages or touch the bus. This suite reads every source
 // file's #include lines and fails on one that crosses a line the design
-// draws, so the layering holds by construction, not by review.
+// draws, so the layering holds by construction, not by review. It also
+// fails on a D-Bus item path written as a literal outside messages/: every
+// path comes from the one vocabulary (messages/paths.hpp).
 
 namespace {
 
@@ -98,7 +101,98 @@ std::vector<std::string> violations(const std::string& file,
   return out;
 }
 
+/// The D-Bus item paths (`"/Dc/0/Voltage"`, `"/Alarms/"`) written as string
+/// literals in the code of `text`, comments left out, with their line
+/// numbers. An item path starts with a slash and a capital letter; file
+/// system paths (`"/data/..."`) and D-Bus object paths of the bus itself
+/// (`"/"`, `"/org/freedesktop/DBus"`) do not.
+std::vector<std::pair<int, std::string>>
+path_literals(const std::string& text) {
+  std::vector<std::pair<int, std::string>> out;
+  int line = 1;
+  size_t i = 0;
+  auto at = [&](size_t k) { return k < text.size() ? text[k] : '\0'; };
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == '/' && at(i + 1) == '/') {
+      while (i < text.size() && text[i] != '\n')
+        ++i;
+    } else if (c == '/' && at(i + 1) == '*') {
+      i += 2;
+      while (i < text.size() && !(text[i] == '*' && at(i + 1) == '/')) {
+        if (text[i] == '\n')
+          ++line;
+        ++i;
+      }
+      i += 2;
+    } else if (c == '\'' || c == '"') {
+      std::string lit;
+      ++i;
+      while (i < text.size() && text[i] != c && text[i] != '\n') {
+        if (text[i] == '\\')
+          lit += text[i++];
+        lit += text[i++];
+      }
+      ++i;
+      if (c == '"' && lit.size() >= 2 && lit[0] == '/'
+          && std::isupper(static_cast<unsigned char>(lit[1])) != 0)
+        out.emplace_back(line, lit);
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+/// Path literals outside messages/ (the vocabulary) and the tests, one line
+/// each: "file:line: path literal "/X" (...)".
+std::vector<std::string> literal_violations(const std::string& file,
+                                            const std::string& text) {
+  std::vector<std::string> out;
+  if (file.compare(0, 9, "messages/") == 0)
+    return out;
+  for (auto& [line, lit] : path_literals(text))
+    out.push_back(file + ":" + std::to_string(line) + ": path literal \"" + lit
+                  + "\" (name it in messages/paths.hpp)");
+  return out;
+}
+
 } // namespace
+
+CAF_TEST(the path literal check finds paths and nothing else) {
+  struct row {
+    const char* file;
+    const char* text;
+    std::vector<std::string> expected;
+  };
+  std::vector<row> rows{
+      {"actors/rules/cvl.cpp",
+       "auto v = values.find(\"/Soc\");\n",
+       {"actors/rules/cvl.cpp:1: path literal \"/Soc\" (name it in "
+        "messages/paths.hpp)"}},
+      {"bus/watcher.cpp",
+       "x;\ny = \"/Alarms/\" + name;\n",
+       {"bus/watcher.cpp:2: path literal \"/Alarms/\" (name it in "
+        "messages/paths.hpp)"}},
+      {"messages/paths.hpp", "constexpr char soc[] = \"/Soc\";\n", {}},
+      {"actors/x.cpp", "// values.find(\"/Soc\") in a comment\n", {}},
+      {"actors/x.cpp", "/* \"/Soc\"\n  \"/Soh\" */ int x;\n", {}},
+      {"main/cli.hpp", "std::string p = \"/data/setupOptions/x.json\";\n", {}},
+      {"bus/exporter.cpp", "f(\"/\"); g(\"/org/freedesktop/DBus\");\n", {}},
+      {"actors/x.cpp", "auto s = \"a \\\" /Soc\"; char c = '\"';\n", {}},
+      {"actors/x.cpp",
+       "/* a\n b */ auto s = \"/Dc/0/Voltage\";\n",
+       {"actors/x.cpp:2: path literal \"/Dc/0/Voltage\" (name it in "
+        "messages/paths.hpp)"}},
+  };
+  for (auto& r : rows) {
+    CAF_MESSAGE(r.file << ": " << r.text);
+    CAF_CHECK_EQUAL(literal_violations(r.file, r.text), r.expected);
+  }
+}
 
 CAF_TEST(the rules catch what they are meant to catch) {
   struct row {
@@ -129,7 +223,7 @@ CAF_TEST(the rules catch what they are meant to catch) {
   }
 }
 
-CAF_TEST(no source file crosses a layer) {
+CAF_TEST(no source file crosses a layer or writes a path literal) {
   fs::path root{BA_SOURCE_DIR};
   size_t files = 0;
   std::vector<std::string> found;
@@ -144,6 +238,8 @@ CAF_TEST(no source file crosses a layer) {
       text << in.rdbuf();
       auto rel = fs::relative(e.path(), root).generic_string();
       for (auto& v : violations(rel, text.str()))
+        found.push_back(v);
+      for (auto& v : literal_violations(rel, text.str()))
         found.push_back(v);
     }
   // Every folder was read (a wrong root would pass with nothing to check).
