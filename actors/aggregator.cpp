@@ -357,8 +357,8 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         took(u.service, t, u.values, u.snapshot, had,
              custom_name_of(t.src.values) != old_name);
       },
-      [=](hello_atom, const std::string& service) {
-        self->state.source_actors[service]
+      [=](const source_hello& h) {
+        self->state.source_actors[h.service]
             = caf::actor_cast<caf::actor>(self->current_sender());
       },
       [=](const source_values& in) {
@@ -419,16 +419,16 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         took(in.service, *t, changed, false, true,
              changed.count(paths::custom_name) != 0);
       },
-      [=](heard_atom, const std::string& service, uint64_t gen) {
+      [=](const heard_query& q) {
         auto& st = self->state;
-        auto src = st.source_actors.find(service);
+        auto src = st.source_actors.find(q.service);
         if (src == st.source_actors.end())
           return;
-        auto t = st.sources.all().find(service);
+        auto t = st.sources.all().find(q.service);
         auto since = t == st.sources.all().end()
                          ? caf::timespan{0}
                          : t->second.last_signal.time_since_epoch();
-        self->send(src->second, heard_atom::value, caf::timespan{since}, gen);
+        self->send(src->second, heard_answer{since, q.generation});
       },
       [=](const member_state& ms) {
         auto& st = self->state;
@@ -444,8 +444,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           self->send(vb, ms);
         if (auto gen = st.sources.set_state(ms, grace().count() > 0))
           // Its last values keep counting for reconnectTimeout.
-          self->delayed_send(self, grace(), grace_atom::value, ms.service,
-                             *gen);
+          self->delayed_send(self, grace(), grace_over{ms.service, *gen});
         if (ms.status == member_status::online && is_member(ms.service))
           st.roster.insert(ms.service);
         if (st.sources.all().count(ms.service) == 0)
@@ -459,14 +458,14 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         recompute();
         settle();
       },
-      [=](grace_atom, const std::string& service, uint64_t gen) {
+      [=](const grace_over& g) {
         auto& st = self->state;
-        if (!st.sources.expire(service, gen))
+        if (!st.sources.expire(g.service, g.generation))
           return;
         log(log_level::info, "aggregator",
-            service + ": dropped after reconnectTimeout");
-        if (st.sources.all().count(service) == 0)
-          st.classes.erase(service);
+            g.service + ": dropped after reconnectTimeout");
+        if (st.sources.all().count(g.service) == 0)
+          st.classes.erase(g.service);
         st.membership_changed = true;
         inputs_changed();
         recompute();
@@ -489,15 +488,15 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         recompute();
         settle();
       },
-      [=](caf::update_atom, const std::vector<caf::actor>& virtuals) {
-        self->state.virtuals = virtuals;
+      [=](const virtual_banks& v) {
+        self->state.virtuals = v.actors;
         settle();
       },
-      [=](listed_atom, const std::vector<std::string>& present) {
+      [=](const services_listed& l) {
         auto& st = self->state;
         st.listed = true;
         st.present.clear();
-        st.present.insert(present.begin(), present.end());
+        st.present.insert(l.present.begin(), l.present.end());
         settle();
       },
       [=](hold_atom) {
@@ -563,10 +562,6 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         self->state.dvcc = d;
         self->state.engine.touch_all();
         recompute();
-      },
-      [=](crash_atom) -> caf::result<void> {
-        // Test hook (BA_TEST_HOOKS): a handler that throws, as a bug would.
-        throw std::runtime_error("test crash requested");
       },
       [=](summary_atom) {
         auto& st = self->state;

@@ -89,17 +89,17 @@ struct aggregator_state {
 /// source does not answer (capped again by staleTimeout).
 constexpr std::chrono::seconds max_hold{10};
 
-/// Handles `source_values` (a source's values, straight from the bus: its
-/// source actor is told `source_scanned` and `source_spoke`), `hello_atom`
-/// and `heard_atom` (from source actors), `member_update` (a virtual
-/// battery's output), `member_state`, `member_removed`,
-/// `dvcc_state`,
-/// `redetect_atom`, (`update_atom`, virtual battery actors), (`listed_atom`,
-/// present services); routes the sources of virtual batteries to them (a
-/// virtual battery's own output comes back here as a source like any
-/// other); sends `publish_values` to `publisher`, `bank_handover` to
-/// `owner` when it changes, `ready_atom` to a holding virtual battery once
-/// its members are read; answers `summary_atom` with `health_stats`.
+/// Takes the aggregator's message set (messages.hpp): `source_values` (a
+/// source's values, straight from the bus: its source actor is told
+/// `source_scanned` and `source_spoke`), `source_hello` and `heard_query`
+/// (from source actors), `member_update` (a virtual battery's output),
+/// `member_state`, `member_removed`, `dvcc_state`, `redetect_atom`,
+/// `virtual_banks`, `services_listed`, ...; routes the sources of virtual
+/// batteries to them (a virtual battery's own output comes back here as a
+/// source like any other); sends `publish_values` to `publisher`,
+/// `bank_handover` to `owner` when it changes, `ready_atom` to a holding
+/// virtual battery once its members are read; answers `summary_atom` with
+/// `health_stats`.
 ///
 /// `restarted`: the bank replaces one that stopped (a reload or a crash)
 /// and `previous` is what that one reported. It then publishes nothing,

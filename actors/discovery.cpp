@@ -100,9 +100,8 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
       },
       [=](listed_atom) {
         auto& st = self->state;
-        self->send(
-            aggregator, listed_atom::value,
-            std::vector<std::string>(st.present.begin(), st.present.end()));
+        self->send(aggregator, services_listed{std::vector<std::string>(
+                                   st.present.begin(), st.present.end())});
       },
       [=](const config_ptr& next) {
         // Reload: follow sources newly excluded or no longer excluded.

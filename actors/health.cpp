@@ -109,13 +109,12 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
         ask(st.publisher, false);
         self->delayed_send(self, interval, summary_atom::value);
       },
-      [=](caf::update_atom, caf::actor aggregator, caf::actor publisher,
-          uint64_t restarts) {
+      [=](const health_targets& t) {
         // The actors restarted: their counters start again from 0.
         auto& st = self->state;
-        st.aggregator = std::move(aggregator);
-        st.publisher = std::move(publisher);
-        st.restarts = restarts;
+        st.aggregator = t.aggregator;
+        st.publisher = t.publisher;
+        st.restarts = t.restarts;
         st.updates_before = 0;
         st.signals_before = 0;
       },

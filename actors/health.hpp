@@ -60,10 +60,10 @@ struct health_state {
 };
 
 /// `restarts`: actor restarts so far. Health outlives the restarts of the
-/// others: after each, (`update_atom`, aggregator, publisher, restarts)
-/// names the new ones. A restarted actor's memory is held until its pending
-/// delayed messages are due (CAF 0.17), and health's is a minute: respawning
-/// it with the others pinned a minute of restarts in memory.
+/// others: after each, `health_targets` names the new ones. A restarted actor's
+/// memory is held until its pending delayed messages are due (CAF 0.17), and
+/// health's is a minute: respawning it with the others pinned a minute of
+/// restarts in memory.
 caf::behavior health_actor(caf::stateful_actor<health_state>* self,
                            caf::actor aggregator, caf::actor publisher,
                            caf::timespan interval, uint64_t restarts);

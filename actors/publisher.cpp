@@ -217,7 +217,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         set_values({{paths::custom_name, value::text(cn.name)}});
         schedule_flush();
       },
-      [=](ready_atom, caf::actor bank) { self->state.bank = bank; },
+      [=](const publisher_bank& b) { self->state.bank = b.bank; },
       [=](const config_ptr& next) {
         auto& st = self->state;
         st.interval = std::chrono::milliseconds(next->publish_interval_ms);
@@ -252,7 +252,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         if (w.path == paths::custom_name) {
           log(log_level::info, "publisher",
               service + ": custom name set to \"" + w.val.str + "\"");
-          self->send(settings, caf::put_atom::value, service, w.val.str);
+          self->send(settings, custom_name_written{service, w.val.str});
         } else if (w.path == paths::log_level) {
           if (auto lvl = parse_log_level(w.val.str)) {
             set_log_level(*lvl);

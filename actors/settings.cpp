@@ -17,8 +17,6 @@ constexpr const char* system_service = "com.victronenergy.system";
 constexpr auto retry_delay = std::chrono::seconds(2);
 constexpr auto waiting_log_interval = std::chrono::seconds(10);
 
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
-
 } // namespace
 
 caf::optional<int32_t> parse_class_and_instance(const std::string& text) {
@@ -122,35 +120,24 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
     if (!defaults.empty())
       bus->add_settings(std::move(defaults), me());
   };
-  self->delayed_send(self, waiting_log_interval, waiting_atom::value,
-                     self->state.generation);
+  self->delayed_send(self, waiting_log_interval,
+                     waiting_due{self->state.generation});
   return {
-      [=](caf::add_atom, const std::string& service,
-          const std::string& device_key, const std::string& suffix,
-          int32_t preferred, caf::actor publisher) {
+      [=](const device_wanted& w) {
         auto& st = self->state;
         device_entry d;
-        d.service = service;
-        d.instance_path = paths::class_and_vrm_instance_setting(device_key);
-        d.name_path = paths::custom_name_setting(suffix);
-        d.preferred = preferred;
-        d.publisher = publisher;
+        d.service = w.service;
+        d.instance_path = paths::class_and_vrm_instance_setting(w.device_key);
+        d.name_path = paths::custom_name_setting(w.suffix);
+        d.preferred = w.preferred_instance;
+        d.publisher = w.publisher;
         st.devices.push_back(std::move(d));
         add();
       },
-      [=](caf::delete_atom, const std::string& service) {
-        // A virtual battery removed by a reload.
-        auto& ds = self->state.devices;
-        for (auto i = ds.begin(); i != ds.end(); ++i)
-          if (i->service == service) {
-            ds.erase(i);
-            return;
-          }
-      },
-      [=](ready_atom, caf::actor agg) {
+      [=](const dvcc_listener& l) {
         auto& st = self->state;
-        st.aggregator = agg;
-        self->send(agg, st.dvcc);
+        st.aggregator = l.aggregator;
+        self->send(l.aggregator, st.dvcc);
       },
       [=](const service_appeared& a) {
         if (a.service == system_service) {
@@ -176,8 +163,8 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         ++st.generation;
         log(log_level::warning, "settings",
             "settings service left the bus; keeping instances and names");
-        self->delayed_send(self, waiting_log_interval, waiting_atom::value,
-                           st.generation);
+        self->delayed_send(self, waiting_log_interval,
+                           waiting_due{st.generation});
       },
       [=](const settings_added& r) {
         auto& st = self->state;
@@ -200,10 +187,10 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
           return;
         log(log_level::warning, "settings",
             "AddSettings failed (" + f.reason + "), retrying");
-        self->delayed_send(self, retry_delay, retry_atom::value, st.generation);
+        self->delayed_send(self, retry_delay, add_retry_due{st.generation});
       },
-      [=](retry_atom, uint64_t gen) {
-        if (gen == self->state.generation)
+      [=](const add_retry_due& r) {
+        if (r.generation == self->state.generation)
           add();
       },
       [=](const source_values& sv) {
@@ -218,7 +205,9 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
         for (auto& [path, v] : sv.values)
           apply(path, v);
       },
-      [=](caf::put_atom, const std::string& service, const std::string& name) {
+      [=](const custom_name_written& w) {
+        auto& service = w.service;
+        auto& name = w.name;
         // A client wrote /CustomName on one of our services: persist it.
         auto& st = self->state;
         for (auto& d : st.devices)
@@ -226,26 +215,26 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
             d.custom_name = name;
             d.writing = name;
             // If the write never comes back (settings gone), stop waiting.
-            self->delayed_send(self, std::chrono::seconds(5),
-                               caf::timeout_atom::value, service,
-                               ++d.writing_generation);
+            self->delayed_send(
+                self, std::chrono::seconds(5),
+                name_write_timeout{service, ++d.writing_generation});
             if (st.present)
               bus->set_value(settings_service, d.name_path, value::text(name));
           }
       },
-      [=](caf::timeout_atom, const std::string& service, uint64_t gen) {
+      [=](const name_write_timeout& t) {
         for (auto& d : self->state.devices)
-          if (d.service == service && d.writing_generation == gen)
+          if (d.service == t.service && d.writing_generation == t.generation)
             d.writing = caf::none;
       },
-      [=](waiting_atom, uint64_t gen) {
+      [=](const waiting_due& w) {
         auto& st = self->state;
-        if (gen != st.generation || st.present)
+        if (w.generation != st.generation || st.present)
           return;
         log(log_level::warning, "settings",
             "waiting for com.victronenergy.settings");
-        self->delayed_send(self, waiting_log_interval, waiting_atom::value,
-                           gen);
+        self->delayed_send(self, waiting_log_interval,
+                           waiting_due{w.generation});
       },
   };
 }

@@ -49,13 +49,12 @@ struct settings_state {
 /// "battery:1024" -> 1024; nothing for anything else.
 caf::optional<int32_t> parse_class_and_instance(const std::string& text);
 
-/// Messages:
-/// - (`add_atom`, service, device key, suffix, preferred instance,
-///   publisher): a service to allocate an instance for; the publisher then
-///   receives `device_instance` and `custom_name`.
-/// - (`ready_atom`, aggregator): receives `dvcc_state`.
-/// - (`put_atom`, service, name): a client wrote /CustomName; persist it.
-/// - `service_appeared` / `service_vanished` of settings and systemcalc.
+/// Takes the settings message set (messages.hpp): `device_wanted` (a
+/// service to allocate an instance for; its publisher then receives
+/// `device_instance` and `custom_name`), `dvcc_listener` (receives
+/// `dvcc_state`), `custom_name_written` (persist it), and from the bus
+/// `service_appeared` / `service_vanished` of settings and systemcalc, their
+/// values and the AddSettings results.
 caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
                              bus_port* bus);
 

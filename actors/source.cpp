@@ -7,8 +7,6 @@ namespace ba {
 
 namespace {
 
-using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
-
 /// A scan that failed (a service busy starting up) is tried again after
 /// this long.
 constexpr auto rescan_delay = std::chrono::seconds(2);
@@ -33,7 +31,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   auto me = [=] { return caf::actor_cast<caf::actor>(self); };
   auto arm = [=](caf::timespan after) {
     auto gen = ++self->state.timer_generation;
-    self->delayed_send(self, after, check_atom::value, gen);
+    self->delayed_send(self, after, check_due{gen});
   };
   auto rescan = [=] {
     auto& st = self->state;
@@ -72,7 +70,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   };
   st.last_signal = self->clock().now();
   // The consumer answers this actor (its values go there from the bus).
-  self->send(consumer, hello_atom::value, service);
+  self->send(consumer, source_hello{service});
   rescan();
   return {
       [=](const source_scanned& s) {
@@ -103,19 +101,19 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
           set_status(member_status::stale, s.offline, false);
         }
       },
-      [=](check_atom, uint64_t gen) {
+      [=](const check_due& c) {
         // Its signals go to the consumer: ask it when the last one came.
-        if (gen == self->state.timer_generation)
-          self->send(consumer, heard_atom::value, service, gen);
+        if (c.generation == self->state.timer_generation)
+          self->send(consumer, heard_query{service, c.generation});
       },
-      [=](heard_atom, caf::timespan since, uint64_t gen) {
+      [=](const heard_answer& h) {
         auto& st = self->state;
-        if (gen != st.timer_generation)
+        if (h.generation != st.timer_generation)
           return;
         caf::actor_clock::time_point heard{
             std::chrono::duration_cast<caf::actor_clock::time_point::duration>(
-                since)};
-        if (since.count() != 0 && heard > st.last_signal)
+                h.since)};
+        if (h.since.count() != 0 && heard > st.last_signal)
           st.last_signal = heard;
         if (st.judging) {
           // The probe went unanswered: stale only if no signal came while
@@ -161,7 +159,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         }
         // Did a signal reach the consumer meanwhile? Judged on its answer.
         st.judging = true;
-        self->send(consumer, heard_atom::value, service, st.timer_generation);
+        self->send(consumer, heard_query{service, st.timer_generation});
       },
       [=](const scan_failed& f) {
         auto& st = self->state;

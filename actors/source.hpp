@@ -55,11 +55,11 @@ struct source_state {
 
 /// Its values go from the bus straight to `consumer` (the bank), which
 /// checks and keeps them (source_table) and tells this actor what its state
-/// depends on: `source_scanned`, `source_spoke`, and (`heard_atom`, since,
-/// generation) when asked when the last signal came. Handles those,
-/// `scan_failed` and `probe_result` (from the bus), `lost_atom` (from
-/// discovery: the name left). Sends `hello_atom` once, then `member_state`,
-/// and `heard_atom` queries, to `consumer`.
+/// depends on: `source_scanned`, `source_spoke`, and `heard_answer` when
+/// asked when the last signal came. Handles those, `scan_failed` and
+/// `probe_result` (from the bus), `lost_atom` (from discovery: the name
+/// left). Sends `source_hello` once, then `member_state`, and `heard_query`
+/// questions, to `consumer`.
 caf::behavior source_actor(caf::stateful_actor<source_state>* self,
                            std::string service, caf::actor consumer,
                            bus_port* bus, source_timing timing);

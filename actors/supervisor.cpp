@@ -60,11 +60,11 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     st.aggregator = self->spawn<caf::monitored>(
         aggregator_actor, cfg, st.publisher, caf::actor_cast<caf::actor>(self),
         restarted, st.handover);
-    self->send(st.settings, caf::add_atom::value, cfg.service_name,
-               std::string{"BatteryAggregator"}, suffix, preferred_instance,
-               st.publisher);
-    self->send(st.settings, ready_atom::value, st.aggregator);
-    self->send(st.publisher, ready_atom::value, st.aggregator);
+    self->send(st.settings,
+               device_wanted{cfg.service_name, "BatteryAggregator", suffix,
+                             preferred_instance, st.publisher});
+    self->send(st.settings, dvcc_listener{st.aggregator});
+    self->send(st.publisher, publisher_bank{st.aggregator});
     st.discovery = self->spawn<caf::monitored>(discovery_actor, cfg,
                                                exported_services(cfg),
                                                st.aggregator, st.settings, bus);
@@ -81,20 +81,21 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
                                              bus, st.settings, restarted);
       auto actor = self->spawn<caf::monitored>(virtual_battery_actor, cfg, i,
                                                pub, st.aggregator, restarted);
-      self->send(st.settings, caf::add_atom::value, vb.service,
-                 "BatteryAggregator_" + vb_suffix, vb_suffix,
-                 static_cast<int32_t>(first_virtual_instance + i), pub);
+      self->send(
+          st.settings,
+          device_wanted{vb.service, "BatteryAggregator_" + vb_suffix, vb_suffix,
+                        static_cast<int32_t>(first_virtual_instance + i), pub});
       st.virtuals.push_back(actor);
       st.virtual_publishers.push_back(pub);
     }
-    self->send(st.aggregator, caf::update_atom::value, st.virtuals);
+    self->send(st.aggregator, virtual_banks{st.virtuals});
     if (!st.health)
       st.health = self->spawn<caf::monitored>(health_actor, st.aggregator,
                                               st.publisher, health_interval,
                                               st.restarts);
     else
-      self->send(st.health, caf::update_atom::value, st.aggregator,
-                 st.publisher, st.restarts);
+      self->send(st.health,
+                 health_targets{st.aggregator, st.publisher, st.restarts});
     // Names already on the bus are announced to the (new) discovery.
     bus->rebind(st.discovery);
   };
@@ -200,10 +201,15 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         if (self->current_sender() == self->state.aggregator.address())
           self->state.handover = std::move(h);
       },
+#ifdef BA_TEST_HOOKS
+      // Test builds only (BA_TESTS, never the GX package): the bank ends
+      // as an uncaught exception would end it, to show the restart.
       [=](crash_atom) {
         if (self->state.aggregator)
-          self->send(self->state.aggregator, crash_atom::value);
+          self->send_exit(self->state.aggregator,
+                          caf::make_error(caf::sec::runtime_error));
       },
+#endif
   };
 }
 

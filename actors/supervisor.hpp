@@ -40,7 +40,7 @@ struct supervisor_state {
   ~supervisor_state();
 };
 
-/// `crash_atom` is forwarded to the aggregator (the test hook); a
+/// In test builds, `crash_atom` ends the aggregator as a crash would; a
 /// `config_ptr` (SIGHUP reload) is applied in place, or, for a new
 /// serviceName, by withdrawing the old service and restarting the actors.
 /// `health_interval`: how often the health summary is written (a minute;

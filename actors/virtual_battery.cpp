@@ -97,11 +97,11 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
       [=](const member_state& ms) {
         auto& st = self->state;
         if (auto gen = st.sources.set_state(ms, grace.count() > 0))
-          self->delayed_send(self, grace, grace_atom::value, ms.service, *gen);
+          self->delayed_send(self, grace, grace_over{ms.service, *gen});
         recompute();
       },
-      [=](grace_atom, const std::string& service, uint64_t gen) {
-        if (self->state.sources.expire(service, gen))
+      [=](const grace_over& g) {
+        if (self->state.sources.expire(g.service, g.generation))
           recompute();
       },
       [=](const member_removed& r) {

@@ -17,10 +17,10 @@
 #include "bus/bus_adapter.hpp"
 #include "bus/dbus_thread.hpp"
 #include "bus/loop_scheduler.hpp"
+#include "logging/log.hpp"
 #include "main/cli.hpp"
 #include "main/config_loader.hpp"
 #include "main/reloader.hpp"
-#include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "version.hpp"
 
@@ -147,13 +147,15 @@ int main(int argc, char** argv) {
   {
     actor_config acfg{loop};
     caf::actor_system sys{acfg};
-    // Test hooks: SIGUSR2 crashes the aggregator, to show supervision;
-    // BA_HEALTH_INTERVAL_MS shortens the minute of the health summary.
-    bool test_hooks = getenv("BA_TEST_HOOKS") != nullptr;
     caf::timespan health_interval = std::chrono::minutes(1);
+#ifdef BA_TEST_HOOKS
+    // Test builds only: SIGUSR2 crashes the aggregator, to show
+    // supervision; BA_HEALTH_INTERVAL_MS shortens the health minute.
+    bool test_hooks = getenv("BA_TEST_HOOKS") != nullptr;
     if (auto* ms = getenv("BA_HEALTH_INTERVAL_MS"); test_hooks && ms)
       if (auto n = std::strtol(ms, nullptr, 10); n > 0 && n <= 3600000)
         health_interval = std::chrono::milliseconds(n);
+#endif
     auto supervisor
         = sys.spawn(supervisor_actor, cfg, bus.get(), health_interval);
     // SIGHUP reloads on the reloader's thread: this one only waits for
@@ -172,8 +174,10 @@ int main(int argc, char** argv) {
       int sig = 0;
       sigwait(&sigs, &sig);
       if (sig == SIGUSR2) {
+#ifdef BA_TEST_HOOKS
         if (test_hooks)
           caf::anon_send(supervisor, crash_atom::value);
+#endif
         continue;
       }
       if (sig == SIGHUP) {

@@ -82,6 +82,69 @@ const char* to_string(member_status s) {
   }
 }
 
+bool operator==(const source_hello& x, const source_hello& y) {
+  return x.service == y.service;
+}
+
+bool operator==(const heard_query& x, const heard_query& y) {
+  return x.service == y.service && x.generation == y.generation;
+}
+
+bool operator==(const heard_answer& x, const heard_answer& y) {
+  return x.since == y.since && x.generation == y.generation;
+}
+
+bool operator==(const check_due& x, const check_due& y) {
+  return x.generation == y.generation;
+}
+
+bool operator==(const grace_over& x, const grace_over& y) {
+  return x.service == y.service && x.generation == y.generation;
+}
+
+bool operator==(const services_listed& x, const services_listed& y) {
+  return x.present == y.present;
+}
+
+bool operator==(const virtual_banks& x, const virtual_banks& y) {
+  return x.actors == y.actors;
+}
+
+bool operator==(const publisher_bank& x, const publisher_bank& y) {
+  return x.bank == y.bank;
+}
+
+bool operator==(const health_targets& x, const health_targets& y) {
+  return x.aggregator == y.aggregator && x.publisher == y.publisher
+         && x.restarts == y.restarts;
+}
+
+bool operator==(const device_wanted& x, const device_wanted& y) {
+  return x.service == y.service && x.device_key == y.device_key
+         && x.suffix == y.suffix && x.preferred_instance == y.preferred_instance
+         && x.publisher == y.publisher;
+}
+
+bool operator==(const dvcc_listener& x, const dvcc_listener& y) {
+  return x.aggregator == y.aggregator;
+}
+
+bool operator==(const custom_name_written& x, const custom_name_written& y) {
+  return x.service == y.service && x.name == y.name;
+}
+
+bool operator==(const name_write_timeout& x, const name_write_timeout& y) {
+  return x.service == y.service && x.generation == y.generation;
+}
+
+bool operator==(const add_retry_due& x, const add_retry_due& y) {
+  return x.generation == y.generation;
+}
+
+bool operator==(const waiting_due& x, const waiting_due& y) {
+  return x.generation == y.generation;
+}
+
 std::string to_string(offline_cause c) {
   switch (c) {
     case offline_cause::disconnected:

@@ -1,15 +1,43 @@
 #pragma once
 
-// Every message between actors and from the D-Bus thread to actors: facts as
-// named structs, verbs as atoms (at most 10 characters in CAF 0.17).
+// The messages between the D-Bus thread and the actors and between actors:
+// every message is a named struct or a lone atom declared here (no
+// positional tuples, no atom declared elsewhere), so a handler's signature
+// says what it takes.
+//
+// Who takes what (the message set of each actor: what its behaviour
+// handles; keep this list in step with the handlers):
+// - aggregator (and bank of the main aggregate): source_values,
+//   source_hello, heard_query, member_update, member_state, member_removed,
+//   grace_over, virtual_banks, services_listed, dvcc_state, config_ptr,
+//   hold_atom, recompute_atom, startup_atom, redetect_atom, summary_atom
+//   (answered with health_stats).
+// - virtual battery: member_update, member_state, member_removed,
+//   grace_over, recompute_atom, ready_atom.
+// - source: source_scanned, source_spoke, heard_answer, check_due,
+//   probe_result, scan_failed, rescan_atom, lost_atom.
+// - publisher: publish_values, device_instance, custom_name,
+//   publisher_bank, path_written, service_registered, config_ptr,
+//   startup_atom, flush_atom, summary_atom (answered with health_stats).
+// - settings: device_wanted, dvcc_listener, custom_name_written,
+//   service_appeared, service_vanished, source_values, settings_added,
+//   scan_failed, add_retry_due, waiting_due, name_write_timeout.
+// - discovery: service_appeared, service_vanished, listed_atom,
+//   config_ptr (and the down messages of its sources).
+// - health: health_stats, health_targets, summary_atom.
+// - supervisor: config_ptr, bank_handover, crash_atom (test builds only),
+//   and the down messages of its children.
+// docs/architecture.md draws who sends them.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/timestamp.hpp>
 
 #include "messages/config.hpp"
 #include "messages/value.hpp"
@@ -23,25 +51,18 @@ using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using startup_atom = caf::atom_constant<caf::atom("startup")>;
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
-using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+/// Test builds only (BA_TEST_HOOKS): main -> supervisor, end the bank as a
+/// crash would.
 using crash_atom = caf::atom_constant<caf::atom("crash")>;
-using check_atom = caf::atom_constant<caf::atom("check")>;
-using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using redetect_atom = caf::atom_constant<caf::atom("redetect")>;
 using recompute_atom = caf::atom_constant<caf::atom("recompute")>;
-/// Watcher -> discovery -> aggregator: every name already on the bus has
-/// been announced (after a rebind).
+/// Watcher -> discovery: every name already on the bus has been announced
+/// (after a rebind); discovery tells the aggregator `services_listed`.
 using listed_atom = caf::atom_constant<caf::atom("listed")>;
 /// Aggregator -> itself: the hold after a restart has lasted long enough.
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
-/// Source -> its consumer, once at start: (hello_atom, service); the
-/// consumer answers the source at this handle (source_scanned,
-/// source_spoke, heard_atom).
-using hello_atom = caf::atom_constant<caf::atom("hello")>;
-/// Source -> consumer: (heard_atom, service, generation), when did the last
-/// signal arrive? Consumer -> source: (heard_atom, time since the clock's
-/// epoch, 0 for never, generation).
-using heard_atom = caf::atom_constant<caf::atom("heard")>;
+/// Source -> itself: read the service again (after a failed scan).
+using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
 
 // -- D-Bus thread -> actors
 // ----------------------------------------------------
@@ -193,6 +214,110 @@ struct bank_handover {
   std::vector<std::string> roster;
 };
 
+// -- between a source and its consumer (a bank)
+// --------------------------------
+
+/// Source -> its consumer, once at start: the consumer answers the source at
+/// this handle (source_scanned, source_spoke, heard_answer).
+struct source_hello {
+  std::string service;
+};
+
+/// Source -> consumer: when did the last signal of `service` arrive?
+struct heard_query {
+  std::string service;
+  uint64_t generation = 0;
+};
+
+/// Consumer -> source: the answer to heard_query, as the time since the
+/// clock's epoch (0 for never).
+struct heard_answer {
+  caf::timespan since{0};
+  uint64_t generation = 0;
+};
+
+/// Source -> itself: time to judge whether it has been quiet too long.
+struct check_due {
+  uint64_t generation = 0;
+};
+
+/// Bank -> itself: a member's reconnect grace is over (if `generation` is
+/// still its latest).
+struct grace_over {
+  std::string service;
+  uint64_t generation = 0;
+};
+
+// -- from the supervisor and discovery
+// -----------------------------------------
+
+/// Discovery -> aggregator: every name on the bus has been announced (after
+/// a rebind); `present` are the battery services there now.
+struct services_listed {
+  std::vector<std::string> present;
+};
+
+/// Supervisor -> aggregator: the virtual batteries' actors, after each
+/// (re)start of either.
+struct virtual_banks {
+  std::vector<caf::actor> actors;
+};
+
+/// Supervisor -> publisher: the bank that /Redetect resets.
+struct publisher_bank {
+  caf::actor bank;
+};
+
+/// Supervisor -> health: the actors to ask after a restart (their counters
+/// start again from 0), and how many restarts there were.
+struct health_targets {
+  caf::actor aggregator;
+  caf::actor publisher;
+  uint64_t restarts = 0;
+};
+
+// -- to the settings actor
+// -----------------------------------------------------
+
+/// Supervisor -> settings: an exported service needs its device instance
+/// and custom name; `device_key` is its settings key (`BatteryAggregator`,
+/// `BatteryAggregator_<suffix>`), `suffix` its service-name suffix. The
+/// publisher then receives `device_instance` and `custom_name`.
+struct device_wanted {
+  std::string service;
+  std::string device_key;
+  std::string suffix;
+  int32_t preferred_instance = 0;
+  caf::actor publisher;
+};
+
+/// Supervisor -> settings: send `dvcc_state` to this aggregator, now and on
+/// every change.
+struct dvcc_listener {
+  caf::actor aggregator;
+};
+
+/// Publisher -> settings: a client wrote /CustomName of `service`; persist
+/// it.
+struct custom_name_written {
+  std::string service;
+  std::string name;
+};
+
+/// Settings -> itself: the persisted name of `service` never came back.
+struct name_write_timeout {
+  std::string service;
+  uint64_t generation = 0;
+};
+
+/// Settings -> itself: try AddSettings again; say again that it waits.
+struct add_retry_due {
+  uint64_t generation = 0;
+};
+struct waiting_due {
+  uint64_t generation = 0;
+};
+
 /// Counters for the health summary.
 struct health_stats {
   std::string component;
@@ -236,6 +361,23 @@ BA_INSPECT_AND_COMPARE(bank_handover, x.counting, x.roster)
 BA_INSPECT_AND_COMPARE(health_stats, x.component, x.members_online,
                        x.members_total, x.updates, x.signals, x.quiet)
 
+BA_INSPECT_AND_COMPARE(source_hello, x.service)
+BA_INSPECT_AND_COMPARE(heard_query, x.service, x.generation)
+BA_INSPECT_AND_COMPARE(heard_answer, x.since, x.generation)
+BA_INSPECT_AND_COMPARE(check_due, x.generation)
+BA_INSPECT_AND_COMPARE(grace_over, x.service, x.generation)
+BA_INSPECT_AND_COMPARE(services_listed, x.present)
+BA_INSPECT_AND_COMPARE(virtual_banks, x.actors)
+BA_INSPECT_AND_COMPARE(publisher_bank, x.bank)
+BA_INSPECT_AND_COMPARE(health_targets, x.aggregator, x.publisher, x.restarts)
+BA_INSPECT_AND_COMPARE(device_wanted, x.service, x.device_key, x.suffix,
+                       x.preferred_instance, x.publisher)
+BA_INSPECT_AND_COMPARE(dvcc_listener, x.aggregator)
+BA_INSPECT_AND_COMPARE(custom_name_written, x.service, x.name)
+BA_INSPECT_AND_COMPARE(name_write_timeout, x.service, x.generation)
+BA_INSPECT_AND_COMPARE(add_retry_due, x.generation)
+BA_INSPECT_AND_COMPARE(waiting_due, x.generation)
+
 #undef BA_INSPECT_AND_COMPARE
 
 bool operator==(const service_appeared& x, const service_appeared& y);
@@ -254,6 +396,21 @@ bool operator==(const path_written& x, const path_written& y);
 bool operator==(const custom_name& x, const custom_name& y);
 bool operator==(const dvcc_state& x, const dvcc_state& y);
 bool operator==(const bank_handover& x, const bank_handover& y);
+bool operator==(const source_hello& x, const source_hello& y);
+bool operator==(const heard_query& x, const heard_query& y);
+bool operator==(const heard_answer& x, const heard_answer& y);
+bool operator==(const check_due& x, const check_due& y);
+bool operator==(const grace_over& x, const grace_over& y);
+bool operator==(const services_listed& x, const services_listed& y);
+bool operator==(const virtual_banks& x, const virtual_banks& y);
+bool operator==(const publisher_bank& x, const publisher_bank& y);
+bool operator==(const health_targets& x, const health_targets& y);
+bool operator==(const device_wanted& x, const device_wanted& y);
+bool operator==(const dvcc_listener& x, const dvcc_listener& y);
+bool operator==(const custom_name_written& x, const custom_name_written& y);
+bool operator==(const name_write_timeout& x, const name_write_timeout& y);
+bool operator==(const add_retry_due& x, const add_retry_due& y);
+bool operator==(const waiting_due& x, const waiting_due& y);
 
 } // namespace ba
 

@@ -43,7 +43,7 @@ caf::behavior settings_stub(caf::event_based_actor* self) {
   return {
       [](const service_appeared&) {},
       [](const service_vanished&) {},
-      [](caf::put_atom, const std::string&, const std::string&) {},
+      [](const custom_name_written&) {},
   };
 }
 
@@ -71,7 +71,7 @@ struct fixture : test_coordinator_fixture<> {
                            false, bank_handover{});
     discovery = sys.spawn(discovery_actor, cfg, std::set<std::string>{own},
                           aggregator, settings, &bus);
-    caf::anon_send(publisher, ready_atom::value, aggregator);
+    caf::anon_send(publisher, publisher_bank{aggregator});
     // Run the start-up messages (the aggregator publishes the empty bank
     // at once).
     sched.run();
@@ -149,9 +149,9 @@ struct fixture : test_coordinator_fixture<> {
   /// The source's check timer fired: it asks the bank when it last heard
   /// from it.
   void check(caf::actor src) {
-    expect((check_atom, uint64_t), from(src).to(src));
-    expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
-    expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
+    expect((check_due), from(src).to(src));
+    expect((heard_query), from(src).to(aggregator));
+    expect((heard_answer), from(aggregator).to(src));
   }
 
   /// With nothing else in its mailbox the aggregator computes at once
@@ -178,8 +178,7 @@ struct fixture : test_coordinator_fixture<> {
   void arrive(caf::actor to, const char* service, double current) {
     // Each finds the mailbox empty: the bank is computed at once (and,
     // while holding, publishes nothing).
-    inject((hello_atom, std::string),
-           from(self).to(to).with(hello_atom::value, std::string{service}));
+    inject((source_hello), from(self).to(to).with(source_hello{service}));
     inject((source_values), from(self).to(to).with(source_values{
                                 service, pack(52.0, current), true}));
     inject((member_state), from(self).to(to).with(member_state{
@@ -394,9 +393,8 @@ CAF_TEST(a new device instance re - registers) {
 CAF_TEST(a written custom name is persisted through settings) {
   inject((path_written), from(self).to(publisher).with(path_written{
                              own, "/CustomName", value::text("House bank")}));
-  expect((caf::put_atom, std::string, std::string),
-         from(publisher).to(settings).with(caf::put_atom::value,
-                                           std::string{own}, "House bank"));
+  expect((custom_name_written), from(publisher).to(settings).with(
+                                    custom_name_written{own, "House bank"}));
 }
 
 CAF_TEST(Connected 0 makes a source stale and 1 brings it back rescanned) {
@@ -442,8 +440,8 @@ CAF_TEST(a silent source that does not answer the probe goes stale) {
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
   // No signal reached the bank while the probe was out either: stale.
-  expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
-  expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
+  expect((heard_query), from(src).to(aggregator));
+  expect((heard_answer), from(aggregator).to(src));
   expect((member_state), from(src).to(aggregator));
   expect_publish();
   CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
@@ -481,8 +479,8 @@ CAF_TEST(an unanswered probe during signals leaves the source online) {
   expect_publish();
   inject((probe_result),
          from(self).to(src).with(probe_result{bat_a, false, value::invalid()}));
-  expect((heard_atom, std::string, uint64_t), from(src).to(aggregator));
-  expect((heard_atom, caf::timespan, uint64_t), from(aggregator).to(src));
+  expect((heard_query), from(src).to(aggregator));
+  expect((heard_answer), from(aggregator).to(src));
   disallow((member_state), from(src).to(aggregator));
   CAF_CHECK_EQUAL(agg_state().sources.all().at(bat_a).status,
                   member_status::online);
@@ -578,9 +576,8 @@ CAF_TEST(a restarted bank stops waiting for a source gone from the bus) {
   disallow((recompute_atom), from(held).to(held));
   CAF_CHECK(st.holding);
   // Discovery's list after the restart: b is not on the bus.
-  inject((listed_atom, std::vector<std::string>),
-         from(self).to(held).with(listed_atom::value,
-                                  std::vector<std::string>{bat_a}));
+  inject((services_listed), from(self).to(held).with(services_listed{
+                                std::vector<std::string>{bat_a}}));
   CAF_CHECK(!st.holding);
   expect((publish_values), from(held).to(publisher));
   CAF_CHECK_EQUAL(st.last_output["/Dc/0/Current"], value::real(10.0));
@@ -641,7 +638,7 @@ CAF_TEST(a lost member keeps its values for reconnectTimeout) {
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(1));
   CAF_CHECK_EQUAL(advance_time(9s), 0u);
   CAF_CHECK_EQUAL(advance_time(1s), 1u);
-  expect((grace_atom, std::string, uint64_t), from(aggregator).to(aggregator));
+  expect((grace_over), from(aggregator).to(aggregator));
   expect_publish();
   CAF_CHECK(!out("/Dc/0/Current").valid());
   CAF_CHECK_EQUAL(out("/System/NrOfBatteries"), value::integer(0));
