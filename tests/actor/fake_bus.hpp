@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "messages/bus_port.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 namespace ba::test {
 
@@ -81,14 +82,14 @@ class fake_bus : public bus_port {
     sets.push_back({service, path, std::move(v)});
   }
 
-  /// The value of `path` in an export or update, or invalid with kind text
-  /// "missing" when absent.
+  /// The value of `path` in an export or update, or `absent` (a text marker,
+  /// so that it never equals an invalid value).
   static value find(const std::vector<export_item>& items,
                     const std::string& path) {
     for (auto& i : items)
       if (i.path == path)
         return i.val;
-    return value::text("<missing>");
+    return absent;
   }
 };
 

@@ -10,7 +10,8 @@
 #define CAF_SUITE chaos
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 #include <algorithm>
 #include <array>

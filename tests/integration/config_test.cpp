@@ -7,7 +7,9 @@
 #define CAF_SUITE config
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
+#include "tests/integration/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -38,48 +40,6 @@ std::vector<std::string> current_args(double current) {
 
 // -- checks
 // ---------------------------------------------------------------------
-
-std::vector<std::string> sorted(std::vector<std::string> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs;
-}
-
-std::string joined(const std::vector<std::string>& xs) {
-  std::string out;
-  for (auto& s : sorted(xs))
-    out += s + " ";
-  return out;
-}
-
-/// Polls `/System/Batteries` until it lists exactly `expected` (any order);
-/// returns what it saw last, sorted and joined, for the check to print.
-std::string poll_batteries(bus_client& c, const std::string& service,
-                           const std::vector<std::string>& expected) {
-  auto want = sorted(expected);
-  std::vector<std::string> seen;
-  wait_until(
-      [&] {
-        try {
-          auto text = c.get_value(service, "/System/Batteries").text();
-          auto list = text ? parse_json_string_list(*text) : std::nullopt;
-          seen
-              = list ? sorted(*list) : std::vector<std::string>{"<not a list>"};
-        } catch (const std::exception& e) {
-          seen = {std::string{"<error "} + e.what() + ">"};
-        }
-        return seen == want;
-      },
-      eventually, 20ms);
-  std::string out;
-  for (auto& s : seen)
-    out += s + " ";
-  return out;
-}
-
-void check_batteries(bus_client& c, const std::string& service,
-                     const std::vector<std::string>& expected) {
-  CAF_CHECK_EQUAL(poll_batteries(c, service, expected), joined(expected));
-}
 
 /// The main bank: `n` members whose currents sum to `current`, listed as
 /// `members`.

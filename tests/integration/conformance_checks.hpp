@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/bus_client.hpp"
+#include "tests/integration/wire_value.hpp"
 
 namespace ba::test {
 

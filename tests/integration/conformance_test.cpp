@@ -6,7 +6,9 @@
 #include <caf/test/unit_test.hpp>
 
 #include "tests/integration/conformance_checks.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
+#include "tests/integration/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,11 +23,6 @@ namespace {
 const std::string agg = aggregator_name;
 const std::string bat_a = "com.victronenergy.battery.conf_a";
 const std::string bat_b = "com.victronenergy.battery.conf_b";
-
-// startupBatteryWait 1 keeps tests without a member short; DEBUG makes the
-// daemon's log useful when a test fails.
-const std::string base_config
-    = R"({"startupBatteryWait": 1, "publishInterval": 10, "logLevel": "DEBUG"})";
 
 const std::string instance_setting
     = "/Settings/Devices/BatteryAggregator/ClassAndVrmInstance";
@@ -79,7 +76,7 @@ CAF_TEST(GetItems right after the name appears is complete) {
     // The client subscribed to NameOwnerChanged when it connected; the probe
     // sends GetItems from inside the handler of the signal for our name.
     c.arm_items_probe(agg);
-    s.start_daemon(base_config);
+    s.start_daemon(quick_config);
     auto probe = c.wait_items_probe(10s);
     check_probe(probe, agg);
     // All paths exist before the name is claimed, the aggregate ones too.
@@ -96,7 +93,7 @@ CAF_TEST(GetItems has the Venus shape) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     CAF_CHECK_EQUAL(c.reply_signature(agg, "/", "GetItems"), "a{sa{sv}}");
     auto items = c.get_items(agg);
     BA_REQUIRE(!items.empty());
@@ -117,7 +114,7 @@ CAF_TEST(root and node GetValue and GetText are relative dicts) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     // Let the first member's values settle, so that snapshots agree.
     poll_value(c, agg, "/System/NrOfBatteries", equals(wire_value::int32(1)));
     auto [after, stable] = check_root_dicts(c, agg);
@@ -134,7 +131,7 @@ CAF_TEST(every leaf answers GetValue and GetText with the right types) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     auto current = poll_value(c, agg, "/Dc/0/Current", near_d(-10.0));
     BA_REQUIRE_D(current, -10.0);
     auto before = c.get_items(agg);
@@ -217,7 +214,7 @@ CAF_TEST(GetValue on a missing path gives UnknownObject) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     CAF_CHECK_EQUAL(
         bus_client::call_error([&] { c.get_value(agg, "/Does/Not/Exist"); }),
         "org.freedesktop.DBus.Error.UnknownObject");
@@ -232,7 +229,7 @@ CAF_TEST(SetValue is refused on read only paths and persists CustomName) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    auto& daemon = start_aggregator(s, base_config);
+    auto& daemon = start_aggregator(s, quick_config);
     poll_value(c, agg, "/Dc/0/Voltage", near_d(52.3));
 
     // Read-only paths: non-zero, nothing changes.
@@ -302,7 +299,7 @@ CAF_TEST(ItemsChanged follows the sources once per publish cycle) {
     s.start_battery(bat_b, set_args({{"/Dc/0/Voltage", "d:52.1"},
                                      {"/Dc/0/Current", "d:-5"},
                                      {"/Dc/0/Temperature", "d:25"}}));
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     BA_REQUIRE_EQUAL(poll_value(c, agg, "/System/NrOfBatteries",
                                 equals(wire_value::int32(2))),
                      wire_value::int32(2));
@@ -393,7 +390,7 @@ CAF_TEST(device instance comes from settings and survives restarts) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, member_a_values());
-    auto* daemon = &start_aggregator(s, base_config);
+    auto* daemon = &start_aggregator(s, quick_config);
     CAF_CHECK_EQUAL(c.get_value(agg, "/DeviceInstance"),
                     wire_value::int32(1024));
     CAF_CHECK_EQUAL(c.get_value(settings_name, instance_setting),
@@ -435,7 +432,7 @@ CAF_TEST(device instance comes from settings and survives restarts) {
     s.restart_settings();
     CAF_CHECK_EQUAL(c.get_value(settings_name, instance_setting),
                     wire_value::str("battery:1030"));
-    daemon = &start_aggregator(s, base_config);
+    daemon = &start_aggregator(s, quick_config);
     CAF_CHECK_EQUAL(c.get_value(agg, "/DeviceInstance"),
                     wire_value::int32(1030));
   });

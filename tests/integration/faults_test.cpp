@@ -10,7 +10,9 @@
 #define CAF_SUITE faults
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
+#include "tests/integration/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -96,13 +98,6 @@ long rss_kib(pid_t pid) {
     if (line.compare(0, 6, "VmRSS:") == 0)
       return std::stol(line.substr(6));
   return -1;
-}
-
-void require_bank(bus_client& c, int32_t n, double current) {
-  BA_REQUIRE_EQUAL(
-      poll_value(c, agg, "/System/NrOfBatteries", equals(wire_value::int32(n))),
-      wire_value::int32(n));
-  BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(current)), current);
 }
 
 /// Polls NrOfBatteries until it is `n`; the moment it was first seen, or
@@ -212,14 +207,6 @@ std::optional<int32_t> try_set_value(bus_client& c, const std::string& path,
                             << e.getName());
     return std::nullopt;
   }
-}
-
-bool no_aggregate_owner_change(bus_client& c, uint64_t since) {
-  auto changes = c.owner_changes(agg, since);
-  for (auto& oc : changes)
-    CAF_MESSAGE("NameOwnerChanged for the aggregate: '"
-                << oc.old_owner << "' -> '" << oc.new_owner << "'");
-  return changes.empty();
 }
 
 /// Sets an environment variable for the children started in its scope.
@@ -644,7 +631,7 @@ CAF_TEST(all sources lost gives safe limits and recovers) {
         },
         ms(stale_timeout_s * 1000 + 500), 100ms));
     CAF_CHECK_EQUAL(count_lines(daemon.log(), {lost_line}), 1u);
-    CAF_CHECK(no_aggregate_owner_change(c, mark));
+    CAF_CHECK(no_owner_change(c, agg, mark));
     CAF_CHECK(daemon.running());
 
     // One member back: normal values, and bravo is still missing.
@@ -658,7 +645,7 @@ CAF_TEST(all sources lost gives safe limits and recovers) {
     check_missing(c, {bat_b});
     check_pack_lost(c, true);
     CAF_CHECK_EQUAL(count_lines(daemon.log(), {lost_line}), 1u);
-    CAF_CHECK(no_aggregate_owner_change(c, mark));
+    CAF_CHECK(no_owner_change(c, agg, mark));
   });
 }
 
@@ -834,7 +821,7 @@ CAF_TEST(garbage values and wrong types are ignored and logged once) {
     CAF_CHECK_EQUAL(balancing.number(), std::optional<double>{1.0});
     std::this_thread::sleep_for(200ms);
     CAF_CHECK_EQUAL(count_lines(daemon.log(), {"WARNING", odd_name}), 0u);
-    CAF_CHECK(no_aggregate_owner_change(c, mark));
+    CAF_CHECK(no_owner_change(c, agg, mark));
     CAF_CHECK(daemon.running());
   });
 }
@@ -981,7 +968,7 @@ CAF_TEST(a crashed aggregator actor is restarted without leaving the bus) {
         c.sim_set_items(bat_b, {{"/Dc/0/Current", wire_value::dbl(-8)}}), 0);
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Current", near_d(-17.0)), -17.0);
     CAF_CHECK(c.name_has_owner(agg));
-    CAF_CHECK(no_aggregate_owner_change(c, mark));
+    CAF_CHECK(no_owner_change(c, agg, mark));
     CAF_CHECK(daemon.running());
   });
 }

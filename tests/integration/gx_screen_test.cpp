@@ -8,7 +8,8 @@
 #define CAF_SUITE gx_screen
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 #include <string>
 #include <vector>
@@ -200,7 +201,7 @@ CAF_TEST(the aggregate shows each pack as gui - v2 reads it) {
     s.start_battery(gx_c, pack_args(pack_c));
     s.start_battery(gx_a, pack_args(pack_a));
     s.start_battery(gx_b, pack_args(pack_b));
-    start_aggregator(s, "{" + quick_config_keys + "}");
+    start_aggregator(s, quick_config);
     check_count(c, agg, 3);
 
     // The link "Individual Battery Info" shows while the id is valid.

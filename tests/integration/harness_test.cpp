@@ -5,7 +5,8 @@
 #define CAF_SUITE harness
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 #include <csignal>
 #include <fstream>

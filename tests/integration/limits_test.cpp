@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "messages/path_table.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 using namespace ba::test;
 

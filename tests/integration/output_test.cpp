@@ -5,7 +5,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 using namespace ba::test;
 

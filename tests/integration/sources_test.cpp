@@ -6,7 +6,8 @@
 #define CAF_SUITE sources
 #include <caf/test/unit_test.hpp>
 
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -23,25 +24,9 @@ const std::string bat_a = "com.victronenergy.battery.src_a";
 const std::string bat_b = "com.victronenergy.battery.src_b";
 const std::string bat_c = "com.victronenergy.battery.src_c";
 
-const std::string base_config
-    = R"({"startupBatteryWait": 1, "publishInterval": 10, "logLevel": "DEBUG"})";
-
 /// A member with a given current (and defaults for the rest).
 std::vector<std::string> with_current(const std::string& spec) {
   return set_args({{"/Dc/0/Current", spec}});
-}
-
-wire_value nr_of_batteries(int32_t n) {
-  return wire_value::int32(n);
-}
-
-/// Waits until the aggregate counts `n` members whose currents sum to
-/// `current`.
-void require_bank(bus_client& c, int32_t n, double current) {
-  BA_REQUIRE_EQUAL(
-      poll_value(c, agg, "/System/NrOfBatteries", equals(nr_of_batteries(n))),
-      nr_of_batteries(n));
-  BA_REQUIRE_D(poll_value(c, agg, "/Dc/0/Current", near_d(current)), current);
 }
 
 bool has_digit(const std::string& text) {
@@ -55,7 +40,7 @@ bool has_digit(const std::string& text) {
 void check_clean_shutdown(scenario& s, int sig) {
   auto& c = s.client();
   s.start_battery(bat_a, with_current("d:-5"));
-  auto& daemon = start_aggregator(s, base_config);
+  auto& daemon = start_aggregator(s, quick_config);
   require_bank(c, 1, -5.0);
   auto mark = c.mark();
   auto sent = clock_type::now();
@@ -80,7 +65,7 @@ CAF_TEST(a battery that appears later is merged within one second) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     s.start_battery(bat_a, with_current("d:-5"));
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     require_bank(c, 1, -5.0);
 
     auto mark = c.mark();
@@ -121,7 +106,7 @@ CAF_TEST(a battery that leaves is dropped) {
     s.start_battery(bat_a, with_current("d:-5"));
     auto& quitter = s.start_battery(bat_b, with_current("d:-7"));
     auto& vanisher = s.start_battery(bat_c, with_current("d:-11"));
-    auto& daemon = start_aggregator(s, base_config);
+    auto& daemon = start_aggregator(s, quick_config);
     require_bank(c, 3, -23.0);
 
     // Quit: the process ends and its name goes.
@@ -146,7 +131,7 @@ CAF_TEST(a legacy source without GetItems is followed) {
                             "/Dc/0/Current=d:-4", "--set", "/Soc=d:70"});
     CAF_CHECK_EQUAL(bus_client::call_error([&] { c.get_items(bat_a); }),
                     "org.freedesktop.DBus.Error.UnknownMethod");
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     require_bank(c, 1, -4.0);
     BA_CHECK_D(poll_value(c, agg, "/Soc", near_d(70.0)), 70.0);
     BA_REQUIRE_EQUAL(
@@ -163,7 +148,7 @@ CAF_TEST(a source that sends only PropertiesChanged is followed) {
     auto& c = s.client();
     s.start_battery(bat_a,
                     {"--signals", "properties", "--set", "/Dc/0/Current=d:-3"});
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     require_bank(c, 1, -3.0);
     auto mark = c.mark();
     BA_REQUIRE_EQUAL(
@@ -182,7 +167,7 @@ CAF_TEST(odd integer wire types are read as numbers) {
     auto& c = s.client();
     s.start_battery(bat_a,
                     set_args({{"/Soc", "u:55"}, {"/Dc/0/Current", "i:-7"}}));
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     require_bank(c, 1, -7.0);
     auto soc = poll_value(c, agg, "/Soc", near_d(55.0));
     BA_CHECK_D(soc, 55.0);
@@ -197,7 +182,7 @@ CAF_TEST(a source with Connected 0 is not counted) {
     s.start_battery(bat_a, with_current("d:-5"));
     s.start_battery(
         bat_b, set_args({{"/Dc/0/Current", "d:-7"}, {"/Connected", "i:0"}}));
-    start_aggregator(s, base_config);
+    start_aggregator(s, quick_config);
     require_bank(c, 1, -5.0);
     CAF_CHECK(holds_for(
         [&] {
@@ -222,7 +207,7 @@ CAF_TEST(an invalid voltage is skipped and never published as 0) {
                                      {"/Dc/0/Current", "d:-5"}}));
     s.start_battery(bat_b, set_args({{"/Dc/0/Voltage", "null"},
                                      {"/Dc/0/Current", "d:-7"}}));
-    auto& daemon = start_aggregator(s, base_config);
+    auto& daemon = start_aggregator(s, quick_config);
     require_bank(c, 2, -12.0);
     // The mean over the members that have a voltage.
     BA_CHECK_D(poll_value(c, agg, "/Dc/0/Voltage", near_d(52.0)), 52.0);
@@ -242,7 +227,7 @@ CAF_TEST(start up without batteries claims the name after the wait) {
   run_scenario([](scenario& s) {
     auto& c = s.client();
     auto mark = c.mark();
-    auto& daemon = s.start_daemon(base_config); // startupBatteryWait 1
+    auto& daemon = s.start_daemon(quick_config); // startupBatteryWait 1
     auto claimed = c.wait_for_owner_change(
         agg, [](const owner_change& oc) { return !oc.new_owner.empty(); }, 10s,
         mark);

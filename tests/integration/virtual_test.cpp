@@ -14,7 +14,9 @@
 #include <caf/test/unit_test.hpp>
 
 #include "tests/integration/conformance_checks.hpp"
-#include "tests/integration/harness.hpp"
+#include "tests/integration/polling.hpp"
+#include "tests/integration/scenario.hpp"
+#include "tests/integration/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,54 +31,6 @@ namespace {
 
 const std::string agg = aggregator_name;
 const std::string prefix = "com.victronenergy.battery.";
-
-/// `/System/Batteries` of `service`, sorted (the contract does not fix the
-/// order); nullopt when it is not a JSON list of strings.
-std::optional<std::vector<std::string>> batteries_of(bus_client& c,
-                                                     const std::string& s) {
-  auto text = c.get_value(s, "/System/Batteries").text();
-  if (!text)
-    return std::nullopt;
-  auto list = parse_json_string_list(*text);
-  if (list)
-    std::sort(list->begin(), list->end());
-  return list;
-}
-
-std::vector<std::string> sorted(std::vector<std::string> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs;
-}
-
-/// Polls `/System/Batteries` until it lists exactly `expected` (any order);
-/// returns what it saw last, sorted, for the check to print.
-std::string poll_batteries(bus_client& c, const std::string& service,
-                           const std::vector<std::string>& expected) {
-  auto want = sorted(expected);
-  std::vector<std::string> seen;
-  wait_until(
-      [&] {
-        try {
-          auto list = batteries_of(c, service);
-          seen = list.value_or(std::vector<std::string>{"<not a list>"});
-        } catch (const std::exception& e) {
-          seen = {std::string{"<error "} + e.what() + ">"};
-        }
-        return seen == want;
-      },
-      eventually, 20ms);
-  std::string out;
-  for (auto& s : seen)
-    out += s + " ";
-  return out;
-}
-
-std::string joined(const std::vector<std::string>& xs) {
-  std::string out;
-  for (auto& s : sorted(xs))
-    out += s + " ";
-  return out;
-}
 
 void check_invalid(bus_client& c, const std::string& service,
                    const std::string& path) {
@@ -340,8 +294,7 @@ CAF_TEST(two merge virtual batteries of a BMS and its shunt) {
     // the SoC is the plain mean of 80 and 60; the current is the sum of the
     // shunts' currents, each counted once.
     check_count(c, agg, 2);
-    CAF_CHECK_EQUAL(poll_batteries(c, agg, {vbank_one, vbank_two}),
-                    joined({vbank_one, vbank_two}));
+    check_batteries(c, agg, {vbank_one, vbank_two});
     check_d(c, agg, "/Dc/0/Current", -20);
     check_d(c, agg, "/Soc", 70);
     check_d(c, agg, "/Dc/0/Voltage", 52.5);
@@ -387,8 +340,7 @@ CAF_TEST(a 2S2P bank of two series strings) {
     auto& c = s.client();
     start_2s2p(s);
     check_count(c, agg, 2);
-    CAF_CHECK_EQUAL(poll_batteries(c, agg, {string_one, string_two}),
-                    joined({string_one, string_two}));
+    check_batteries(c, agg, {string_one, string_two});
     check_main_2s2p(c);
     BA_REQUIRE(wait_for_services(c, {string_one, string_two}, 10s));
     check_string_one(c);

@@ -16,8 +16,12 @@
 #include "actors/source.hpp"
 #include "messages/path_table.hpp"
 #include "messages/paths.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 using namespace ba;
+using ba::test::absent;
+using ba::test::at;
+using ba::test::i;
 
 namespace {
 
@@ -264,15 +268,15 @@ CAF_TEST(roster paths BmsCable and ParallelBmsLost) {
     std::set<std::string> counting;
     bool startup_done;
     bool cable_when_missing; // bmsCableWhenMissing
-    value own_cable;         // the members' own max, <missing> when none has it
+    value own_cable;         // the members' own max, `none` when none has it
     value own_lost;
     value known;
     value missing;
     value cable;
     value lost;
   };
-  auto none = value::text("<missing>");
-  auto i = [](int64_t x) { return value::integer(x); };
+  // Not in the map: a member alarm nobody has, an output path not written.
+  const value none = absent;
   std::vector<row> rows{
       {"all there",
        {"a", "b"},
@@ -407,12 +411,8 @@ CAF_TEST(roster paths BmsCable and ParallelBmsLost) {
                  out);
     CAF_CHECK_EQUAL(out["/System/NrOfBatteriesKnown"], r.known);
     CAF_CHECK_EQUAL(out["/System/MissingBatteries"], r.missing);
-    auto at = [&](const char* path) {
-      auto f = out.find(path);
-      return f == out.end() ? none : f->second;
-    };
-    CAF_CHECK_EQUAL(at("/Alarms/BmsCable"), r.cable);
-    CAF_CHECK_EQUAL(at("/Alarms/ParallelBmsLost"), r.lost);
+    CAF_CHECK_EQUAL(at(out, "/Alarms/BmsCable"), r.cable);
+    CAF_CHECK_EQUAL(at(out, "/Alarms/ParallelBmsLost"), r.lost);
   }
 }
 

@@ -3,7 +3,7 @@
 
 #include "tests/unit/rule_table.hpp"
 
-#include "unit/rule_test_support.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -73,17 +73,6 @@ struct bank {
     }
   }
 };
-
-// -- comparing results --------------------------------------------------------
-
-/// The value at `path`, or a marker text when the path is absent, so that
-/// "absent" and "invalid" never compare equal.
-value at(const value_map& m, const std::string& path) {
-  auto it = m.find(path);
-  return it == m.end() ? t("<absent>") : it->second;
-}
-
-const value absent = value::text("<absent>");
 
 // -- rows ---------------------------------------------------------------------
 

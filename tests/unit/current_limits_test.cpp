@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include "tests/unit/rule_table.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -19,24 +20,13 @@
 // that name with the actual and expected value.
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
 
 // -- building members ---------------------------------------------------------
 
 using entry = std::pair<std::string, value>;
-
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(std::string s) {
-  return value::text(std::move(s));
-}
 
 const value none = value::invalid();
 const value nan = value::real(std::numeric_limits<double>::quiet_NaN());
@@ -81,37 +71,6 @@ mem pack(std::string name, double ccl, double capacity) {
 }
 
 // -- comparing results --------------------------------------------------------
-
-/// A value labelled with its table row. Kinds compare exactly, numbers with
-/// a tiny tolerance; NaN and Inf never match (no rule may produce them).
-struct result {
-  std::string label;
-  value v;
-};
-
-bool operator==(const result& x, const result& y) {
-  if (x.v.kind != y.v.kind)
-    return false;
-  if (x.v.kind == value_kind::text)
-    return x.v.str == y.v.str;
-  if (x.v.kind == value_kind::invalid)
-    return true;
-  auto a = x.v.number;
-  auto b = y.v.number;
-  if (!std::isfinite(a) || !std::isfinite(b))
-    return false;
-  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
-}
-
-std::string to_string(const result& x) {
-  std::ostringstream os;
-  os << x.label << ": ";
-  if (x.v.kind == value_kind::real)
-    os << "real " << std::setprecision(15) << x.v.number;
-  else
-    os << ba::to_string(x.v);
-  return os.str();
-}
 
 /// A plain double labelled, for ratios, estimates and k sequences.
 #define CHECK_NUM(label, got, want)                                            \

@@ -3,7 +3,7 @@
 
 #include "tests/unit/rule_table.hpp"
 
-#include "unit/rule_test_support.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <cmath>
 #include <iomanip>

@@ -8,8 +8,10 @@
 
 #include "actors/rules/input_check.hpp"
 #include "actors/rules/source_table.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
 
@@ -24,18 +26,6 @@ struct row {
   /// The exact reason when rejected, empty otherwise.
   std::string reason;
 };
-
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(const char* s) {
-  return value::text(s);
-}
 
 const char* text_reason = "text where a number is expected";
 const char* finite_reason = "not a finite number";

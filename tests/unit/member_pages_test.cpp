@@ -7,29 +7,14 @@
 
 #include "actors/rules/member_pages.hpp"
 #include "messages/path_table.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 using namespace ba;
+using namespace ba::test;
 
 namespace {
 
 const std::string svc = "com.victronenergy.battery.ttyUSB1";
-
-value r(double x) {
-  return value::real(x);
-}
-value i(int64_t x) {
-  return value::integer(x);
-}
-value t(std::string s) {
-  return value::text(std::move(s));
-}
-
-/// The value at `path`, or a marker when absent ("absent" and "invalid"
-/// never compare equal).
-value at(const value_map& m, const std::string& path) {
-  auto it = m.find(path);
-  return it == m.end() ? t("<absent>") : it->second;
-}
 
 struct page_row {
   const char* what;
@@ -106,7 +91,7 @@ CAF_TEST(a page shows the member values with their fallbacks) {
     // member's line.
     CAF_CHECK_EQUAL(out.size(), 7u);
     // The pack's SoC is not on gui-v2's page: not republished per pack.
-    CAF_CHECK_EQUAL(at(out, "/Battery/2/Soc"), t("<absent>"));
+    CAF_CHECK_EQUAL(at(out, "/Battery/2/Soc"), absent);
   }
 }
 
@@ -126,8 +111,8 @@ CAF_TEST(cells come from the serial battery convention) {
   // Present but not a number: the cell is there, its value invalid.
   CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/3/Voltage"), value::invalid());
   // After a gap nothing counts: Cell5 is not the fourth cell.
-  CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/4/Voltage"), t("<absent>"));
-  CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/5/Voltage"), t("<absent>"));
+  CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/4/Voltage"), absent);
+  CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/5/Voltage"), absent);
   CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/1/Temperature"), r(22));
   CAF_CHECK_EQUAL(at(out, "/Battery/1/Cell/2/Temperature"), value::invalid());
 }

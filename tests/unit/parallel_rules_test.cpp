@@ -3,7 +3,7 @@
 
 #include "tests/unit/rule_table.hpp"
 
-#include "unit/rule_test_support.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -591,8 +591,7 @@ CAF_TEST(aggregate returns all ten paths) {
     auto out = aggregate_parallel(b.list, x.opts);
     CAF_CHECK_EQUAL(out.size(), all_paths.size());
     for (auto& path : all_paths) {
-      auto i = out.find(path);
-      auto got = i != out.end() ? i->second : t("<missing>");
+      auto got = at(out, path);
       auto j = x.expected.find(path);
       auto want = j != x.expected.end() ? j->second : none;
       CHECK_ROW(x.label + " " + path, got, want);

@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include "tests/unit/rule_table.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -18,20 +19,12 @@
 // the complete expected output map.
 
 using namespace ba;
+// Not the whole ba::test: this suite compares maps with its own `result`.
+using ba::test::i;
+using ba::test::r;
+using ba::test::t;
 
 namespace {
-
-value r(double x) {
-  return value::real(x);
-}
-
-value i(int64_t x) {
-  return value::integer(x);
-}
-
-value t(std::string s) {
-  return value::text(std::move(s));
-}
 
 const value none = value::invalid();
 const value nan = value::real(std::numeric_limits<double>::quiet_NaN());

@@ -1,8 +1,12 @@
 #pragma once
 
-// Shared by the table-driven rule suites: short value builders and a
-// labelled result that compares kinds exactly and numbers with a relative
-// tolerance (sums in another order still match; NaN or Inf never does).
+// The unit and actor suites' value helpers, in one place: short value
+// builders (r, i, t), a lookup that tells an absent path from an invalid
+// value (at, absent), and, for the table-driven rule suites, a labelled
+// result that compares kinds exactly and numbers with a relative tolerance
+// (sums in another order still match; NaN or Inf never does). A suite whose
+// rows need another comparison defines its own `result` and takes the
+// builders by using-declarations (role_merge_test).
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +14,7 @@
 #include <iomanip>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "messages/value.hpp"
 
@@ -25,6 +30,16 @@ inline value i(int64_t x) {
 
 inline value t(std::string s) {
   return value::text(std::move(s));
+}
+
+/// Marker for "the path is not in the map": a text, so that an absent path
+/// and an invalid value never compare equal.
+inline const value absent = value::text("<absent>");
+
+/// The value at `path`, or `absent`.
+inline value at(const value_map& m, const std::string& path) {
+  auto it = m.find(path);
+  return it == m.end() ? absent : it->second;
 }
 
 /// A rule's result, labelled with its table row for CAF's failure line.

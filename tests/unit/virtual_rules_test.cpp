@@ -3,7 +3,7 @@
 
 #include "tests/unit/rule_table.hpp"
 
-#include "unit/rule_test_support.hpp"
+#include "tests/unit/rule_test_support.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -36,15 +36,6 @@ const value pinf = value::real(std::numeric_limits<double>::infinity());
 using entry = std::pair<std::string, value>;
 using member = std::vector<entry>;
 using table = std::vector<std::pair<double, double>>;
-
-/// Marker for "the path is not in the map", so that absent and invalid never
-/// compare equal.
-const value absent = value::text("<absent>");
-
-value at(const value_map& m, const std::string& path) {
-  auto it = m.find(path);
-  return it == m.end() ? absent : it->second;
-}
 
 // -- comparing results --------------------------------------------------------
 
