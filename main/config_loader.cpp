@@ -477,8 +477,8 @@ class validator {
   }
 
  private:
-  using handler = void (validator::*)(const std::string&, const json&,
-                                      const json&);
+  using handler
+      = void (validator::*)(const std::string&, const json&, const json&);
 
   /// What each top-level key means; which keys exist, and their types,
   /// ranges and closed sets, are the schema's.
@@ -588,8 +588,8 @@ class validator {
     if (findings_.empty())
       return true;
     if (take(loc, schema_rule::type)) {
-      error(loc, "must be " + text_of(node, "x-expected") + ", not "
-                     + describe(v));
+      error(loc,
+            "must be " + text_of(node, "x-expected") + ", not " + describe(v));
       drop_below(loc);
       return false;
     }
@@ -607,10 +607,10 @@ class validator {
       bool open = node.contains("exclusiveMinimum");
       auto min = node[open ? "exclusiveMinimum" : "minimum"].get<double>();
       auto max = node["maximum"].get<double>();
-      auto range = open ? "greater than " + number_text(min) + " and at most "
-                              + number_text(max)
-                        : "between " + number_text(min) + " and "
-                              + number_text(max);
+      auto range
+          = open ? "greater than " + number_text(min) + " and at most "
+                       + number_text(max)
+                 : "between " + number_text(min) + " and " + number_text(max);
       error(loc, "must be " + range + (unit.empty() ? "" : " (" + unit + ")")
                      + ", not " + number_text(v.get<double>()));
       take(loc, schema_rule::multiple_of);
@@ -678,7 +678,7 @@ class validator {
   static std::string text_of(const json& node, const char* keyword) {
     auto it = node.find(keyword);
     return it != node.end() && it->is_string() ? it->get<std::string>()
-                                                : std::string{};
+                                               : std::string{};
   }
 
   /// A part this class reports as a whole ("a hook takes no paths"): the
@@ -705,8 +705,7 @@ class validator {
   /// The enum value of `v` in `table` (names the schema's `enum` lists).
   template <class Enum>
   void pick(const std::string& loc, const json& v,
-            const std::vector<std::pair<std::string, Enum>>& table,
-            Enum& out) {
+            const std::vector<std::pair<std::string, Enum>>& table, Enum& out) {
     for (auto& [name, value] : table)
       if (v == name) {
         out = value;
@@ -1089,8 +1088,8 @@ class validator {
     missing(loc, args, node);
   }
 
-  void charging_hook(const std::string& loc, const json& args,
-                     const json& node, hook_spec& h) {
+  void charging_hook(const std::string& loc, const json& args, const json& node,
+                     hook_spec& h) {
     for (auto& [key, val] : args.items()) {
       auto lk = at(loc, key);
       auto* sub = property(node, key);

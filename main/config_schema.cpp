@@ -55,7 +55,8 @@ schema_rule rule_of(const std::string& text) {
   if (starts_with(text, "Failed to validate item #")
       || starts_with(text, "Failed to validate against schema associated")
       || starts_with(text, "Failed to validate against additional properties")
-      || starts_with(text, "Failed to validate against a conditional schema"))
+      || starts_with(text, "Failed to validate against a conditional schema")
+      || starts_with(text, "Failed to validate against child schema"))
     return schema_rule::aggregate;
   return schema_rule::other;
 }
@@ -87,14 +88,17 @@ std::vector<schema_step> steps_of(const std::vector<std::string>& context,
 } // namespace
 
 const nlohmann::ordered_json& config_schema() {
-  static const auto schema = nlohmann::ordered_json::parse(config_schema_text());
+  static const auto schema
+      = nlohmann::ordered_json::parse(config_schema_text());
   return schema;
 }
 
-const nlohmann::ordered_json& schema_resolve(const nlohmann::ordered_json& node) {
+const nlohmann::ordered_json&
+schema_resolve(const nlohmann::ordered_json& node) {
   const auto* n = &node;
   const std::string prefix = "#/definitions/";
-  for (int hops = 0; hops < 8 && n->is_object() && n->contains("$ref"); ++hops) {
+  for (int hops = 0; hops < 8 && n->is_object() && n->contains("$ref");
+       ++hops) {
     auto ref = (*n)["$ref"].get<std::string>();
     if (ref.compare(0, prefix.size(), prefix) != 0)
       break;
@@ -103,7 +107,8 @@ const nlohmann::ordered_json& schema_resolve(const nlohmann::ordered_json& node)
   return *n;
 }
 
-std::vector<schema_finding> check_against_schema(const nlohmann::ordered_json& doc) {
+std::vector<schema_finding>
+check_against_schema(const nlohmann::ordered_json& doc) {
   std::vector<schema_finding> out;
   // valijson's adapter reads nlohmann::json (keys sorted); the findings'
   // order does not matter, the loader reports in file order.
@@ -114,7 +119,8 @@ std::vector<schema_finding> check_against_schema(const nlohmann::ordered_json& d
   try {
     validator.validate(compiled(), target, &results);
   } catch (const std::exception& e) {
-    out.push_back({{}, schema_rule::other,
+    out.push_back({{},
+                   schema_rule::other,
                    std::string{"the schema check failed: "} + e.what()});
     return out;
   }
@@ -126,9 +132,9 @@ std::vector<schema_finding> check_against_schema(const nlohmann::ordered_json& d
     auto open = e.description.find("constraints: '");
     if (f.rule == schema_rule::unknown_key && open != std::string::npos
         && e.description.size() >= open + 16)
-      f.where.push_back({e.description.substr(open + 14, e.description.size()
-                                                             - open - 16),
-                         false});
+      f.where.push_back(
+          {e.description.substr(open + 14, e.description.size() - open - 16),
+           false});
     out.push_back(std::move(f));
   }
   return out;

@@ -22,20 +22,21 @@ const std::string& config_schema_text();
 const nlohmann::ordered_json& config_schema();
 
 /// `node` with `$ref` ("#/definitions/<name>") followed.
-const nlohmann::ordered_json& schema_resolve(const nlohmann::ordered_json& node);
+const nlohmann::ordered_json&
+schema_resolve(const nlohmann::ordered_json& node);
 
 /// What a schema finding is about, from the valijson message.
 enum class schema_rule {
-  type,         ///< the value's type is not allowed
-  enumeration,  ///< not one of `enum`
-  range,        ///< outside minimum/exclusiveMinimum/maximum
-  multiple_of,  ///< not a multiple of `multipleOf`
-  count,        ///< too few or too many items or keys
-  required,     ///< a `required` key is missing
-  any_of,       ///< no branch of an `anyOf` holds
-  unknown_key,  ///< a key `additionalProperties: false` refuses
-  aggregate,    ///< "a part failed": the part has its own finding
-  other,        ///< anything else (reported in valijson's words)
+  type,        ///< the value's type is not allowed
+  enumeration, ///< not one of `enum`
+  range,       ///< outside minimum/exclusiveMinimum/maximum
+  multiple_of, ///< not a multiple of `multipleOf`
+  count,       ///< too few or too many items or keys
+  required,    ///< a `required` key is missing
+  any_of,      ///< no branch of an `anyOf` holds
+  unknown_key, ///< a key `additionalProperties: false` refuses
+  aggregate,   ///< "a part failed": the part has its own finding
+  other,       ///< anything else (reported in valijson's words)
 };
 
 /// One step of a location: an object key or a list index.
@@ -53,7 +54,8 @@ struct schema_finding {
 /// The findings of the schema for `doc`, in valijson's order. `doc` must be
 /// an object nested at most `max_config_depth` levels (the conversion and
 /// the validator recurse).
-std::vector<schema_finding> check_against_schema(const nlohmann::ordered_json& doc);
+std::vector<schema_finding>
+check_against_schema(const nlohmann::ordered_json& doc);
 
 /// The deepest nesting a config may have; a valid one has 6 levels.
 constexpr size_t max_config_depth = 32;
