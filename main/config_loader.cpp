@@ -438,8 +438,9 @@ class validator {
                       + " levels deep; no config value is");
       return;
     }
-    // The schema judges the structure (valijson); this class words its
-    // findings where they belong, in file order, and checks the rest.
+    // The schema judges the structure (main/config_schema.cpp); this class
+    // words its findings where they belong, in file order, and checks the
+    // rest.
     for (auto& f : check_against_schema(doc))
       findings_[location(f.where)].push_back({f.rule, f.text, false});
     auto& top = config_schema();
@@ -542,7 +543,7 @@ class validator {
   }
 
   /// The first value nested deeper than `max_config_depth` ("" if none),
-  /// found without recursion: the conversion for valijson recurses.
+  /// found without recursion (the schema's evaluator recurses).
   static std::string too_deep(const json& doc) {
     struct item {
       const json* v;
@@ -698,7 +699,7 @@ class validator {
   void unworded_findings() {
     for (auto& [loc, fs] : findings_)
       for (auto& f : fs)
-        if (!f.worded && f.rule != schema_rule::aggregate)
+        if (!f.worded)
           error(loc, "does not match the config schema: " + f.text);
   }
 
@@ -1113,10 +1114,12 @@ class validator {
       auto lk = at(loc, key);
       double threshold = 0;
       bool valid = parse_threshold(key, threshold);
-      if (!valid)
+      if (!valid) {
+        take(lk, schema_rule::property_name);
         error(lk, quote(key)
                       + " is not a number: a threshold is written "
                         "like \"12\" or \"-5.5\"");
+      }
       if (!shape(lk, amps, amps_node, "") || !valid)
         continue;
       auto [first, fresh] = seen.emplace(threshold, key);
