@@ -3,7 +3,7 @@
 
 # Debian 12 packages the project needs to build, test and run its demo.
 BA_PACKAGES="cmake g++ ninja-build pkg-config libcaf-dev libsdbus-c++-dev
-nlohmann-json3-dev libvalijson-dev libsystemd-dev dbus"
+nlohmann-json3-dev libsystemd-dev dbus"
 
 ba_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

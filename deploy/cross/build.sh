@@ -51,8 +51,7 @@ cmake -S "$src" -B "$dir" -G Ninja \
 # The cross build must have found the sysroot's libraries, not the build
 # machine's amd64 ones (which would fail only at link time, or worse, not
 # at all for header-only parts).
-for var in CAF_CORE_LIBRARY CAF_INCLUDE_DIR sdbus-c++_DIR nlohmann_json_DIR \
-  BA_VALIJSON_INCLUDE; do
+for var in CAF_CORE_LIBRARY CAF_INCLUDE_DIR sdbus-c++_DIR nlohmann_json_DIR; do
   val=$(sed -n "s/^$var:[A-Z]*=//p" "$dir/CMakeCache.txt")
   case "$val" in
     "$ba_build/sysroot-$arch"/*) ;;

@@ -41,7 +41,7 @@ packages=(
 )
 # Architecture-independent headers (the CMake config is found only inside
 # the sysroot: CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY).
-packages_all=(nlohmann-json3-dev libvalijson-dev)
+packages_all=(nlohmann-json3-dev)
 
 sysroot=$ba_build/sysroot-$arch
 stamp=$sysroot/.complete

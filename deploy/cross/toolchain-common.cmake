@@ -4,8 +4,8 @@
 # Cross build against Debian's own armhf/arm64 libraries, unpacked by
 # deploy/cross/fetch-sysroot.sh into build/sysroot-<arch> (deploy.md 4.3).
 # The C library and libstdc++ for compiling come from the cross compiler's
-# own tree (/usr/<triplet>); CAF, sdbus-c++, libsystemd, nlohmann_json and
-# valijson come from the sysroot.
+# own tree (/usr/<triplet>); CAF, sdbus-c++, libsystemd and nlohmann_json
+# come from the sysroot.
 
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${BA_TRIPLET}-gcc)

@@ -68,7 +68,7 @@ fi
 if [ ! -x "$sim_dir/venus-sim-battery" ] || [ ! -x "$sim_dir/venus-sim-settings" ]; then
   ba_log "building the test doubles natively in build/"
   ba_need_packages cmake g++ ninja-build pkg-config libcaf-dev libsdbus-c++-dev \
-    nlohmann-json3-dev libvalijson-dev libsystemd-dev
+    nlohmann-json3-dev libsystemd-dev
   cmake -S "$ba_root" -B "$ba_build" -G Ninja >/dev/null
   nice -n 10 cmake --build "$ba_build" -j "${BA_JOBS:-1}" --target venus-sim-battery venus-sim-settings
 fi
