@@ -4,6 +4,7 @@
 # build/stage/data/BatteryAggregator, exactly the tree that goes to
 # /data/BatteryAggregator on the device:
 #   setup version gitHubInfo firstCompatibleVersion config.sample.json
+#   battery-aggregator.schema.json (the config's JSON Schema, for editors)
 #   services/BatteryAggregator/{run,log/run}
 #   bin/ARCH/battery-aggregator lib/ARCH/* LICENSES/* BUNDLE-MANIFEST.txt
 # The stage is made afresh, so it holds exactly the architectures asked for.
@@ -31,6 +32,8 @@ mkdir -p "$pkgdir"
 cp -a "$ba_root/deploy/package/." "$pkgdir/"
 cp "$ba_root/deploy/config.sample.json" "$pkgdir/config.sample.json"
 chmod 644 "$pkgdir/config.sample.json"
+cp "$ba_root/config/battery-aggregator.schema.json" "$pkgdir/battery-aggregator.schema.json"
+chmod 644 "$pkgdir/battery-aggregator.schema.json"
 
 # One version for the package: the one the cross builds compiled in.
 version=""

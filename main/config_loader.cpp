@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "main/config_paths.hpp"
+#include "main/config_schema.hpp"
 #include "main/config_suggest.hpp"
 
 namespace ba {
@@ -430,27 +432,60 @@ class validator {
             "the config must be a JSON object, not " + describe(doc));
       return;
     }
+    auto deep = too_deep(doc);
+    if (!deep.empty()) {
+      error(deep, "nested more than " + std::to_string(max_config_depth)
+                      + " levels deep; no config value is");
+      return;
+    }
+    // The schema judges the structure (main/config_schema.cpp); this class
+    // words its findings where they belong, in file order, and checks the
+    // rest.
+    for (auto& f : check_against_schema(doc))
+      findings_[location(f.where)].push_back({f.rule, f.text, false});
+    auto& top = config_schema();
+    auto& props = top["properties"];
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       auto& key = it.key();
+      auto loc = at("", key);
+      if (!props.contains(key)) {
+        unknown_key(loc, key, top);
+        continue;
+      }
       auto handler = std::find_if(keys().begin(), keys().end(),
                                   [&](auto& k) { return k.first == key; });
+      auto& node = schema_resolve(props[key]);
+      if (!shape(loc, it.value(), node, key))
+        continue;
       if (handler == keys().end())
-        error(at("", key), "unknown key", closest_match(key, key_names()));
+        error(loc, "the schema has this key but the loader does not");
       else
-        (this->*handler->second)(at("", key), it.value());
+        (this->*handler->second)(loc, it.value(), node);
     }
     check_own_names();
     check_roles();
     check_cycles();
     check_hooks();
+    unworded_findings();
+  }
+
+  /// Every top-level key the loader reads (the schema must list the same).
+  static std::vector<std::string> key_names() {
+    std::vector<std::string> out;
+    for (auto& k : keys())
+      out.push_back(k.first);
+    return out;
   }
 
  private:
-  using handler = void (validator::*)(const std::string&, const json&);
+  using handler
+      = void (validator::*)(const std::string&, const json&, const json&);
 
-  /// Every top-level key (product.md section 4), in README order.
+  /// What each top-level key means; which keys exist, and their types,
+  /// ranges and closed sets, are the schema's.
   static const std::vector<std::pair<std::string, handler>>& keys() {
     static const std::vector<std::pair<std::string, handler>> table{
+        {"$schema", &validator::ignored},
         {"excludedServices", &validator::excluded_services},
         {"primaryServices", &validator::primary_services},
         {"auxiliaryServices", &validator::auxiliary_services},
@@ -474,16 +509,6 @@ class validator {
     return table;
   }
 
-  static const std::vector<std::string>& key_names() {
-    static const auto names = [] {
-      std::vector<std::string> out;
-      for (auto& k : keys())
-        out.push_back(k.first);
-      return out;
-    }();
-    return names;
-  }
-
   void error(const std::string& loc, const std::string& msg,
              const std::string& suggestion = {}) {
     rep_.errors.push_back(format(loc, msg, suggestion));
@@ -502,52 +527,193 @@ class validator {
     return line;
   }
 
-  bool expect(const std::string& loc, const json& v, bool ok,
-              const std::string& what) {
-    if (!ok)
-      error(loc, "must be " + what + ", not " + describe(v));
-    return ok;
+  // -- the schema's findings ------------------------------------------------
+
+  struct finding {
+    schema_rule rule;
+    std::string text;
+    bool worded;
+  };
+
+  static std::string location(const std::vector<schema_step>& where) {
+    std::string loc;
+    for (auto& s : where)
+      loc = s.index ? at(loc, std::stoul(s.key)) : at(loc, s.key);
+    return loc.empty() ? "top level" : loc;
   }
 
-  // -- scalars ----------------------------------------------------------
+  /// The first value nested deeper than `max_config_depth` ("" if none),
+  /// found without recursion (the schema's evaluator recurses).
+  static std::string too_deep(const json& doc) {
+    struct item {
+      const json* v;
+      std::string loc;
+      size_t depth;
+    };
+    std::vector<item> stack{{&doc, "", 0}};
+    while (!stack.empty()) {
+      auto top = std::move(stack.back());
+      stack.pop_back();
+      if (top.depth > max_config_depth)
+        return top.loc;
+      if (top.v->is_object())
+        for (auto it = top.v->begin(); it != top.v->end(); ++it)
+          stack.push_back({&it.value(), at(top.loc, it.key()), top.depth + 1});
+      else if (top.v->is_array())
+        for (size_t i = 0; i < top.v->size(); ++i)
+          stack.push_back({&(*top.v)[i], at(top.loc, i), top.depth + 1});
+    }
+    return {};
+  }
 
-  /// A finite number in [min, max] (or (min, max] when `min_open`).
-  bool number(const std::string& loc, const json& v, double min, bool min_open,
-              double max, const std::string& unit, double& out) {
-    if (!expect(loc, v, v.is_number(), "a number"))
+  /// Marks the findings of `rule` at `loc` as worded; true if there was one.
+  bool take(const std::string& loc, schema_rule rule) {
+    auto it = findings_.find(loc);
+    if (it == findings_.end())
       return false;
-    auto x = v.get<double>();
-    bool ok = (min_open ? x > min : x >= min) && x <= max;
-    if (!ok) {
-      auto range = min_open ? "greater than " + number_text(min)
-                                  + " and at most " + number_text(max)
-                            : "between " + number_text(min) + " and "
-                                  + number_text(max);
-      error(loc, "must be " + range + unit + ", not " + number_text(x));
+    bool found = false;
+    for (auto& f : it->second)
+      if (f.rule == rule && !f.worded) {
+        f.worded = true;
+        found = true;
+      }
+    return found;
+  }
+
+  /// What the value must be, in the schema's words (`x-expected`, `x-unit`,
+  /// `x-count`) and the limits it gives. False if the value's type, closed
+  /// set or range is wrong (then reported; its parts are not looked at). A
+  /// list or object of the wrong size is reported, and the value still read.
+  bool shape(const std::string& loc, const json& v, const json& node,
+             const std::string& name) {
+    if (findings_.empty())
+      return true;
+    if (take(loc, schema_rule::type)) {
+      error(loc,
+            "must be " + text_of(node, "x-expected") + ", not " + describe(v));
+      drop_below(loc);
       return false;
     }
-    out = x;
+    if (take(loc, schema_rule::enumeration)) {
+      std::vector<std::string> names;
+      for (auto& e : node["enum"])
+        names.push_back(e.get<std::string>());
+      auto s = v.get<std::string>();
+      error(loc, quote(s) + " is not a " + name + ": expected " + one_of(names),
+            nearest(s, names));
+      return false;
+    }
+    auto unit = text_of(node, "x-unit");
+    if (take(loc, schema_rule::range)) {
+      bool open = node.contains("exclusiveMinimum");
+      auto min = node[open ? "exclusiveMinimum" : "minimum"].get<double>();
+      auto max = node["maximum"].get<double>();
+      auto range
+          = open ? "greater than " + number_text(min) + " and at most "
+                       + number_text(max)
+                 : "between " + number_text(min) + " and " + number_text(max);
+      error(loc, "must be " + range + (unit.empty() ? "" : " (" + unit + ")")
+                     + ", not " + number_text(v.get<double>()));
+      take(loc, schema_rule::multiple_of);
+      return false;
+    }
+    if (take(loc, schema_rule::multiple_of)) {
+      error(loc, "must be a whole number" + (unit.empty() ? "" : " of " + unit)
+                     + ", not " + number_text(v.get<double>()));
+      return false;
+    }
+    if (take(loc, schema_rule::count)) {
+      auto text = text_of(node, "x-count");
+      auto n = text.find("{count}");
+      if (n != std::string::npos)
+        text.replace(n, 7, std::to_string(v.size()));
+      error(loc, text);
+    }
     return true;
   }
 
-  /// One of a closed set of names, matched exactly; the nearest is
-  /// suggested whatever the distance.
-  template <class Enum>
-  void mode(const std::string& loc, const json& v, const std::string& key,
-            const std::vector<std::pair<std::string, Enum>>& modes, Enum& out) {
-    if (!expect(loc, v, v.is_string(), "a string"))
-      return;
-    auto s = v.get<std::string>();
+  /// The keys `node` requires that `v` lacks (`required`, or `anyOf` of
+  /// them), in the words of its `x-missing`.
+  void missing(const std::string& loc, const json& v, const json& node) {
+    auto text = text_of(node, "x-missing");
+    if (take(loc, schema_rule::required) && node.contains("required"))
+      for (auto& key : node["required"])
+        if (!v.contains(key.get<std::string>())) {
+          auto line = text;
+          auto n = line.find("{name}");
+          if (n != std::string::npos)
+            line.replace(n, 6, quote(key.get<std::string>()));
+          error(loc, line);
+        }
+    if (take(loc, schema_rule::any_of))
+      error(loc, text);
+  }
+
+  /// A key the schema does not allow in `node`, with the closest it does.
+  void unknown_key(const std::string& loc, const std::string& key,
+                   const json& node, bool hook_argument = false) {
+    take(loc, schema_rule::unknown_key);
+    auto names = property_names(node);
+    if (hook_argument)
+      error(loc, "unknown hook argument: expected " + one_of(names),
+            closest_match(key, names));
+    else
+      error(loc, "unknown key", closest_match(key, names));
+  }
+
+  static std::vector<std::string> property_names(const json& node) {
     std::vector<std::string> names;
-    for (auto& [name, value] : modes) {
-      if (name == s) {
+    if (node.contains("properties"))
+      for (auto& [name, sub] : node["properties"].items())
+        names.push_back(name);
+    return names;
+  }
+
+  /// `node`'s subschema for property `key`, resolved; null if none.
+  static const json* property(const json& node, const std::string& key) {
+    if (!node.contains("properties") || !node["properties"].contains(key))
+      return nullptr;
+    return &schema_resolve(node["properties"][key]);
+  }
+
+  static std::string text_of(const json& node, const char* keyword) {
+    auto it = node.find(keyword);
+    return it != node.end() && it->is_string() ? it->get<std::string>()
+                                               : std::string{};
+  }
+
+  /// A part this class reports as a whole ("a hook takes no paths"): the
+  /// schema's findings inside it are not worded again.
+  void drop_below(const std::string& loc) {
+    for (auto it = findings_.upper_bound(loc);
+         it != findings_.end() && it->first.compare(0, loc.size(), loc) == 0;
+         ++it)
+      if (it->first.size() > loc.size()
+          && (it->first[loc.size()] == '.' || it->first[loc.size()] == '['))
+        for (auto& f : it->second)
+          f.worded = true;
+  }
+
+  /// The schema's findings no check above worded: the schema has the last
+  /// word, so a value it refuses is never taken.
+  void unworded_findings() {
+    for (auto& [loc, fs] : findings_)
+      for (auto& f : fs)
+        if (!f.worded)
+          error(loc, "does not match the config schema: " + f.text);
+  }
+
+  /// The enum value of `v` in `table` (names the schema's `enum` lists).
+  template <class Enum>
+  void pick(const std::string& loc, const json& v,
+            const std::vector<std::pair<std::string, Enum>>& table, Enum& out) {
+    for (auto& [name, value] : table)
+      if (v == name) {
         out = value;
         return;
       }
-      names.push_back(name);
-    }
-    error(loc, quote(s) + " is not a " + key + ": expected " + one_of(names),
-          nearest(s, names));
+    error(loc, quote(v.get<std::string>())
+                   + " is in the schema but the loader does not know it");
   }
 
   // -- names and paths --------------------------------------------------
@@ -668,14 +834,16 @@ class validator {
   }
 
   /// `[paths]`: `[]` = all paths.
-  void path_list(const std::string& loc, const json& v, source_ref& ref) {
-    if (!expect(loc, v, v.is_array(), "a list of paths"))
+  void path_list(const std::string& loc, const json& v, const json& node,
+                 source_ref& ref) {
+    if (!shape(loc, v, node, ""))
       return;
     ref.all_paths = v.empty();
+    auto& item = schema_resolve(node["items"]);
     std::map<std::string, std::string> seen; // canonical -> first location
     for (size_t i = 0; i < v.size(); ++i) {
       auto li = at(loc, i);
-      if (!expect(li, v[i], v[i].is_string(), "a path string"))
+      if (!shape(li, v[i], item, ""))
         continue;
       auto p = path(li, v[i].get<std::string>());
       if (p.empty())
@@ -692,12 +860,14 @@ class validator {
 
   // -- role lists ---------------------------------------------------------
 
-  void excluded_services(const std::string& loc, const json& v) {
-    if (!expect(loc, v, v.is_array(), "a list of service names"))
-      return;
+  void ignored(const std::string&, const json&, const json&) {}
+
+  void excluded_services(const std::string& loc, const json& v,
+                         const json& node) {
+    auto& item = schema_resolve(node["items"]);
     for (size_t i = 0; i < v.size(); ++i) {
       auto li = at(loc, i);
-      if (!expect(li, v[i], v[i].is_string(), "a service name string"))
+      if (!shape(li, v[i], item, ""))
         continue;
       auto s = v[i].get<std::string>();
       if (!source_name(li, s, false))
@@ -707,21 +877,24 @@ class validator {
     }
   }
 
-  void primary_services(const std::string& loc, const json& v) {
-    role_list(loc, v, role::primary, cfg_.primary_services);
+  void primary_services(const std::string& loc, const json& v,
+                        const json& node) {
+    role_list(loc, v, node, role::primary, cfg_.primary_services);
   }
 
-  void auxiliary_services(const std::string& loc, const json& v) {
-    role_list(loc, v, role::auxiliary, cfg_.auxiliary_services);
+  void auxiliary_services(const std::string& loc, const json& v,
+                          const json& node) {
+    role_list(loc, v, node, role::auxiliary, cfg_.auxiliary_services);
   }
 
   /// `[names]` (all paths) or `{name: [paths]}`.
-  void role_list(const std::string& loc, const json& v, role r,
-                 std::vector<source_ref>& out) {
+  void role_list(const std::string& loc, const json& v, const json& node,
+                 role r, std::vector<source_ref>& out) {
     if (v.is_array()) {
+      auto& item = schema_resolve(node["items"]);
       for (size_t i = 0; i < v.size(); ++i) {
         auto li = at(loc, i);
-        if (!expect(li, v[i], v[i].is_string(), "a service name string"))
+        if (!shape(li, v[i], item, ""))
           continue;
         auto s = v[i].get<std::string>();
         if (!source_name(li, s, false))
@@ -729,50 +902,45 @@ class validator {
         out.push_back(source_ref{s, {}, true});
         uses_.push_back({s, r, li, {}});
       }
-    } else if (v.is_object()) {
-      for (auto& [name, paths] : v.items()) {
-        auto ln = at(loc, name);
-        bool valid = source_name(ln, name, false);
-        source_ref ref{name, {}, true};
-        path_list(ln, paths, ref);
-        if (!valid)
-          continue;
-        out.push_back(std::move(ref));
-        uses_.push_back({name, r, ln, {}});
-      }
-    } else {
-      expect(loc, v, false,
-             "a list of service names or an object {name: [paths]}");
+      return;
+    }
+    auto& paths_node = schema_resolve(node["additionalProperties"]);
+    for (auto& [name, paths] : v.items()) {
+      auto ln = at(loc, name);
+      bool valid = source_name(ln, name, false);
+      source_ref ref{name, {}, true};
+      path_list(ln, paths, paths_node, ref);
+      if (!valid)
+        continue;
+      out.push_back(std::move(ref));
+      uses_.push_back({name, r, ln, {}});
     }
   }
 
   // -- virtual batteries ----------------------------------------------------
 
-  void virtual_batteries(const std::string& loc, const json& v) {
-    if (!expect(loc, v, v.is_object(), "an object {serviceName: members}"))
-      return;
+  void virtual_batteries(const std::string& loc, const json& v,
+                         const json& node) {
+    auto& vb_node = schema_resolve(node["additionalProperties"]);
     for (auto& [service, spec] : v.items()) {
       auto lv = at(loc, service);
       virtual_battery vb;
       vb.service = service;
       bool valid = own_name(lv, service);
-      if (spec.is_array()) {
-        for (size_t i = 0; i < spec.size(); ++i)
-          member(at(lv, i), spec[i], vb);
-      } else if (spec.is_object()
-                 && (spec.contains("topology") || spec.contains("members"))) {
-        topology_form(lv, spec, vb);
-      } else if (spec.is_object()) {
-        for (auto& [name, paths] : spec.items())
-          member_with_paths(at(lv, name), name, paths, vb);
-      } else {
-        expect(lv, spec, false,
-               "a list of members, an object {name: [paths]} or an object "
-               "{\"topology\": ..., \"members\": [...]}");
+      if (!shape(lv, spec, vb_node, ""))
         continue;
+      if (spec.is_array()) {
+        auto& m = schema_resolve(vb_node["items"]);
+        for (size_t i = 0; i < spec.size(); ++i)
+          member(at(lv, i), spec[i], m, vb);
+      } else if (spec.contains("topology") || spec.contains("members")) {
+        topology_form(lv, spec, schema_resolve(vb_node["then"]), vb);
+      } else {
+        auto& paths_node
+            = schema_resolve(vb_node["else"]["additionalProperties"]);
+        for (auto& [name, paths] : spec.items())
+          member_with_paths(at(lv, name), name, paths, paths_node, vb);
       }
-      if (spec.empty())
-        error(lv, "a virtual battery needs at least one member");
       if (valid) {
         vb_locs_[service] = lv;
         cfg_.virtual_batteries.push_back(std::move(vb));
@@ -782,7 +950,7 @@ class validator {
 
   /// `{"topology": "series"|"parallel"|"merge", "members": [...]}`; a
   /// missing topology means merge, the kind of the Python add-on's forms.
-  void topology_form(const std::string& lv, const json& spec,
+  void topology_form(const std::string& lv, const json& spec, const json& node,
                      virtual_battery& vb) {
     static const std::vector<std::pair<std::string, topology>> kinds{
         {"merge", topology::merge},
@@ -791,61 +959,59 @@ class validator {
     // The kind decides whether members may carry paths, whatever the key
     // order in the file.
     auto t = spec.find("topology");
-    if (t != spec.end() && t->is_string())
-      for (auto& [name, kind] : kinds)
-        if (*t == name)
-          vb.kind = kind;
+    if (t != spec.end() && !findings_.count(at(lv, "topology")))
+      pick(at(lv, "topology"), *t, kinds, vb.kind);
     for (auto& [key, val] : spec.items()) {
       auto lk = at(lv, key);
-      if (key == "topology") {
-        mode(lk, val, "topology", kinds, vb.kind);
-      } else if (key == "members") {
-        if (!expect(lk, val, val.is_array(), "a list"))
-          continue;
-        if (val.empty())
-          error(lk, "a virtual battery needs at least one member");
-        for (size_t i = 0; i < val.size(); ++i)
-          member(at(lk, i), val[i], vb);
-      } else {
-        error(lk, "unknown key", closest_match(key, {"topology", "members"}));
+      auto* sub = property(node, key);
+      if (sub == nullptr) {
+        unknown_key(lk, key, node);
+        continue;
       }
+      if (!shape(lk, val, *sub, key) || key != "members")
+        continue;
+      auto& m = schema_resolve((*sub)["items"]);
+      for (size_t i = 0; i < val.size(); ++i)
+        member(at(lk, i), val[i], m, vb);
     }
-    if (!spec.contains("members"))
-      error(lv, "\"members\" is missing");
+    missing(lv, spec, node);
   }
 
   /// A member given as a name (all paths) or, in the topology form, as an
   /// object `{name: [paths]}` with one key.
-  void member(const std::string& loc, const json& m, virtual_battery& vb) {
+  void member(const std::string& loc, const json& m, const json& node,
+              virtual_battery& vb) {
+    if (!shape(loc, m, node, ""))
+      return;
+    auto& paths_node = schema_resolve(node["additionalProperties"]);
     if (m.is_string()) {
-      member_with_paths(loc, m.get<std::string>(), json::array(), vb);
-    } else if (m.is_object() && m.size() == 1) {
+      member_with_paths(loc, m.get<std::string>(), json::array(), paths_node,
+                        vb);
+    } else if (m.size() == 1) {
       auto it = m.begin();
-      member_with_paths(at(loc, it.key()), it.key(), it.value(), vb);
-    } else if (m.is_object()) {
-      error(loc, "a member object must have exactly one key, the source "
-                 "name, not "
-                     + std::to_string(m.size()));
+      member_with_paths(at(loc, it.key()), it.key(), it.value(), paths_node,
+                        vb);
     } else {
-      expect(loc, m, false, "a name or an object {name: [paths]}");
+      drop_below(loc);
     }
   }
 
   void member_with_paths(const std::string& loc, const std::string& name,
-                         const json& paths, virtual_battery& vb) {
+                         const json& paths, const json& paths_node,
+                         virtual_battery& vb) {
     bool valid = source_name(loc, name, true);
     source_ref ref{name, {}, true};
     bool hook = name.compare(0, hook_prefix.size(), hook_prefix) == 0;
     if (hook || vb.kind != topology::merge) {
       // Only merge picks paths per member; a hook has no paths at all.
-      if (expect(loc, paths, paths.is_array(), "a list of paths")
-          && !paths.empty())
+      if (shape(loc, paths, paths_node, "") && !paths.empty())
         error(loc, hook ? "a hook takes no paths: write []"
                         : "paths can only be chosen per member in a merge "
                           "battery; series and parallel use all paths: write "
                           "[]");
+      drop_below(loc);
     } else {
-      path_list(loc, paths, ref);
+      path_list(loc, paths, paths_node, ref);
     }
     if (!valid)
       return;
@@ -863,96 +1029,98 @@ class validator {
 
   // -- hooks ------------------------------------------------------------------
 
-  void classes(const std::string& loc, const json& v) {
-    if (!expect(loc, v, v.is_object(),
-                "an object {\"hooks.<Name>[#tag]\": {arguments}}"))
-      return;
+  /// The arguments' schema of a `classes` key (`patternProperties`); null
+  /// when no pattern matches.
+  static const json* hook_schema(const json& node, const std::string& key) {
+    for (auto& [pattern, sub] : node["patternProperties"].items())
+      if (std::regex_search(key, std::regex{pattern}))
+        return &schema_resolve(sub);
+    return nullptr;
+  }
+
+  void classes(const std::string& loc, const json& v, const json& node) {
     for (auto& [key, args] : v.items()) {
       auto lk = at(loc, key);
       bool valid = hook_name(lk, key, "");
-      if (!expect(lk, args, args.is_object(), "an object of arguments")
-          || !valid)
+      auto* args_node = hook_schema(node, key);
+      if (!valid) {
+        // Reported with a suggestion; the schema refused the key as well.
+        take(lk, schema_rule::unknown_key);
+        drop_below(lk);
+        continue;
+      }
+      if (args_node == nullptr || !shape(lk, args, *args_node, ""))
         continue;
       hook_spec h;
       h.key = key;
       h.kind = split_hook_key(key).base;
       if (h.kind == "hooks.FixedValueHook")
-        fixed_value_hook(lk, args, h);
+        fixed_value_hook(lk, args, *args_node, h);
       else
-        charging_hook(lk, args, h);
+        charging_hook(lk, args, *args_node, h);
       class_locs_.emplace_back(key, lk);
       cfg_.hooks[key] = std::move(h);
     }
   }
 
-  void unknown_argument(const std::string& loc, const std::string& key,
-                        const std::vector<std::string>& args) {
-    error(loc, "unknown hook argument: expected " + one_of(args),
-          closest_match(key, args));
-  }
-
   void fixed_value_hook(const std::string& loc, const json& args,
-                        hook_spec& h) {
-    static const std::vector<std::string> names{"path", "value"};
+                        const json& node, hook_spec& h) {
     for (auto& [key, val] : args.items()) {
       auto lk = at(loc, key);
-      if (key == "path") {
-        if (expect(lk, val, val.is_string(), "a path string"))
-          h.path = path(lk, val.get<std::string>());
-      } else if (key == "value") {
-        if (val.is_number_integer() && val.is_number_unsigned()
-            && val.get<uint64_t>() > uint64_t{INT64_MAX})
-          h.fixed = value::real(val.get<double>());
-        else if (val.is_number_integer())
-          h.fixed = value::integer(val.get<int64_t>());
-        else if (val.is_number())
-          h.fixed = value::real(val.get<double>());
-        else if (val.is_string())
-          h.fixed = value::text(val.get<std::string>());
-        else
-          expect(lk, val, val.is_null(), "a number, a string or null");
-      } else {
-        unknown_argument(lk, key, names);
+      auto* sub = property(node, key);
+      if (sub == nullptr) {
+        unknown_key(lk, key, node, true);
+        continue;
       }
+      if (!shape(lk, val, *sub, key))
+        continue;
+      if (key == "path")
+        h.path = path(lk, val.get<std::string>());
+      else if (val.is_number_integer() && val.is_number_unsigned()
+               && val.get<uint64_t>() > uint64_t{INT64_MAX})
+        h.fixed = value::real(val.get<double>());
+      else if (val.is_number_integer())
+        h.fixed = value::integer(val.get<int64_t>());
+      else if (val.is_number())
+        h.fixed = value::real(val.get<double>());
+      else if (val.is_string())
+        h.fixed = value::text(val.get<std::string>());
     }
-    for (auto& name : names)
-      if (!args.contains(name))
-        error(loc, "missing argument " + quote(name));
+    missing(loc, args, node);
   }
 
-  void charging_hook(const std::string& loc, const json& args, hook_spec& h) {
-    static const std::vector<std::string> names{"ccls", "dcls"};
+  void charging_hook(const std::string& loc, const json& args, const json& node,
+                     hook_spec& h) {
     for (auto& [key, val] : args.items()) {
       auto lk = at(loc, key);
-      if (key == "ccls")
-        table(lk, val, h.ccls);
-      else if (key == "dcls")
-        table(lk, val, h.dcls);
+      auto* sub = property(node, key);
+      if (sub == nullptr)
+        unknown_key(lk, key, node, true);
       else
-        unknown_argument(lk, key, names);
+        table(lk, val, *sub, key == "ccls" ? h.ccls : h.dcls);
     }
-    if (!args.contains("ccls") && !args.contains("dcls"))
-      error(loc, "needs \"ccls\", \"dcls\" or both");
+    missing(loc, args, node);
   }
 
   /// `{"<threshold>": amps}`, sorted by threshold: the Python add-on needed
   /// ascending keys in the file, this does not.
-  void table(const std::string& loc, const json& v,
+  void table(const std::string& loc, const json& v, const json& node,
              std::vector<std::pair<double, double>>& out) {
-    if (!expect(loc, v, v.is_object(), "an object {\"<threshold>\": amps}"))
+    if (!shape(loc, v, node, ""))
       return;
-    if (v.empty())
-      error(loc, "the table has no entries");
+    auto& amps_node = schema_resolve(node["additionalProperties"]);
     std::map<double, std::string> seen; // threshold -> its key in the file
     for (auto& [key, amps] : v.items()) {
       auto lk = at(loc, key);
-      double threshold = 0, a = 0;
+      double threshold = 0;
       bool valid = parse_threshold(key, threshold);
-      if (!valid)
+      if (!valid) {
+        take(lk, schema_rule::property_name);
         error(lk, quote(key)
                       + " is not a number: a threshold is written "
                         "like \"12\" or \"-5.5\"");
-      if (!number(lk, amps, 0, false, 1e6, " (A)", a) || !valid)
+      }
+      if (!shape(lk, amps, amps_node, "") || !valid)
         continue;
       auto [first, fresh] = seen.emplace(threshold, key);
       if (!fresh) {
@@ -961,40 +1129,32 @@ class validator {
                       + ")");
         continue;
       }
-      out.emplace_back(threshold, a);
+      out.emplace_back(threshold, amps.get<double>());
     }
     std::sort(out.begin(), out.end());
   }
 
-  // -- scalar keys ----------------------------------------------------------
+  // -- scalar keys (the schema checked type and range) -------------------
 
-  void capacity(const std::string& loc, const json& v) {
+  void capacity(const std::string&, const json& v, const json&) {
     // null = not set: lets the sample config show the key with its default.
-    if (v.is_null())
-      return;
-    if (!expect(loc, v, v.is_number(), "a number or null"))
-      return;
-    double x = 0;
-    if (number(loc, v, 0, true, 1e6, " (Ah)", x))
-      cfg_.capacity = x;
+    if (!v.is_null())
+      cfg_.capacity = v.get<double>();
   }
 
-  void service_name(const std::string& loc, const json& v) {
-    if (!expect(loc, v, v.is_string(), "a string"))
-      return;
+  void service_name(const std::string& loc, const json& v, const json&) {
     auto s = v.get<std::string>();
     if (own_name(loc, s))
       cfg_.service_name = s;
   }
 
-  void log_level_key(const std::string& loc, const json& v) {
-    if (!expect(loc, v, v.is_string(), "a string"))
-      return;
+  void log_level_key(const std::string& loc, const json& v, const json&) {
     auto s = v.get<std::string>();
     if (auto lvl = parse_log_level(s)) {
       cfg_.level = *lvl;
       return;
     }
+    // Any letter case: a schema's enum cannot say that.
     std::vector<std::string> names{"DEBUG", "INFO", "WARNING", "ERROR"};
     error(loc,
           quote(s) + " is not a log level: expected " + one_of(names)
@@ -1002,48 +1162,32 @@ class validator {
           nearest(s, names));
   }
 
-  // Timeouts: one day is far beyond any sensible value, and the bound keeps
-  // the conversion to a clock duration away from overflow.
-  void reconnect_timeout(const std::string& loc, const json& v) {
-    number(loc, v, 0, false, 86400, " (seconds)", cfg_.reconnect_timeout);
+  void reconnect_timeout(const std::string&, const json& v, const json&) {
+    cfg_.reconnect_timeout = v.get<double>();
   }
 
-  void startup_battery_wait(const std::string& loc, const json& v) {
-    number(loc, v, 0, false, 86400, " (seconds)", cfg_.startup_battery_wait);
+  void startup_battery_wait(const std::string&, const json& v, const json&) {
+    cfg_.startup_battery_wait = v.get<double>();
   }
 
-  void stale_timeout(const std::string& loc, const json& v) {
-    // Below 1 s a source publishing once a second would look frozen
-    // between two updates.
-    number(loc, v, 1, false, 86400, " (seconds)", cfg_.stale_timeout);
+  void stale_timeout(const std::string&, const json& v, const json&) {
+    cfg_.stale_timeout = v.get<double>();
   }
 
-  void publish_interval(const std::string& loc, const json& v) {
-    double x = 0;
-    // 10 s: beyond that the aggregate lags behind what Venus needs to act
-    // on (DVCC limits).
-    if (!number(loc, v, 0, false, 10000, " (milliseconds)", x))
-      return;
-    if (x != std::floor(x)) {
-      error(loc,
-            "must be a whole number of milliseconds, not " + number_text(x));
-      return;
-    }
-    cfg_.publish_interval_ms = static_cast<int>(x);
+  void publish_interval(const std::string&, const json& v, const json&) {
+    cfg_.publish_interval_ms = static_cast<int>(v.get<double>());
   }
 
-  void legacy_signals(const std::string& loc, const json& v) {
-    if (expect(loc, v, v.is_boolean(), "true or false"))
-      cfg_.legacy_signals = v.get<bool>();
+  void legacy_signals(const std::string&, const json& v, const json&) {
+    cfg_.legacy_signals = v.get<bool>();
   }
 
-  void bms_cable_when_missing(const std::string& loc, const json& v) {
-    if (expect(loc, v, v.is_boolean(), "true or false"))
-      cfg_.bms_cable_when_missing = v.get<bool>();
+  void bms_cable_when_missing(const std::string&, const json& v, const json&) {
+    cfg_.bms_cable_when_missing = v.get<bool>();
   }
 
-  void cvl_mode_key(const std::string& loc, const json& v) {
-    mode<cvl_mode>(loc, v, "cvlMode",
+  void cvl_mode_key(const std::string& loc, const json& v, const json&) {
+    pick<cvl_mode>(loc, v,
                    {{"max_when_balancing", cvl_mode::max_when_balancing},
                     {"min_when_balancing", cvl_mode::min_when_balancing},
                     {"max_always", cvl_mode::max_always},
@@ -1052,44 +1196,46 @@ class validator {
                    cfg_.cvl);
   }
 
-  void ccl_mode_key(const std::string& loc, const json& v) {
-    mode<ccl_mode>(loc, v, "cclMode",
+  void ccl_mode_key(const std::string& loc, const json& v, const json&) {
+    pick<ccl_mode>(loc, v,
                    {{"battery+dvcc", ccl_mode::battery_dvcc},
                     {"battery", ccl_mode::battery},
                     {"dvcc", ccl_mode::dvcc}},
                    cfg_.ccl);
   }
 
-  void ratio_method_key(const std::string& loc, const json& v) {
-    mode<ratio_method>(loc, v, "currentRatioMethod",
+  void ratio_method_key(const std::string& loc, const json& v, const json&) {
+    pick<ratio_method>(loc, v,
                        {{"capacity", ratio_method::capacity},
                         {"count", ratio_method::count},
                         {"ir", ratio_method::ir}},
                        cfg_.ratio);
   }
 
-  void soc_method_key(const std::string& loc, const json& v) {
-    mode<soc_method>(loc, v, "socMethod",
+  void soc_method_key(const std::string& loc, const json& v, const json&) {
+    pick<soc_method>(loc, v,
                      {{"weighted", soc_method::weighted},
                       {"mean", soc_method::mean},
                       {"min", soc_method::min}},
                      cfg_.soc);
   }
 
-  void ir(const std::string& loc, const json& v) {
-    static const std::vector<std::string> names{"maxPercentageError",
-                                                "minVoltageChange"};
-    if (!expect(loc, v, v.is_object(),
-                "an object {maxPercentageError, minVoltageChange}"))
-      return;
+  void ir(const std::string& loc, const json& v, const json& node) {
     for (auto& [key, val] : v.items()) {
       auto lk = at(loc, key);
+      auto* sub = property(node, key);
+      if (sub == nullptr) {
+        unknown_key(lk, key, node);
+        continue;
+      }
+      if (!shape(lk, val, *sub, key))
+        continue;
       if (key == "maxPercentageError")
-        number(lk, val, 0, true, 1, "", cfg_.ir.max_percentage_error);
+        cfg_.ir.max_percentage_error = val.get<double>();
       else if (key == "minVoltageChange")
-        number(lk, val, 0, true, 10, " (V)", cfg_.ir.min_voltage_change);
+        cfg_.ir.min_voltage_change = val.get<double>();
       else
-        error(lk, "unknown key", closest_match(key, names));
+        error(lk, "the schema has this key but the loader does not");
     }
   }
 
@@ -1254,6 +1400,7 @@ class validator {
   std::vector<role_use> uses_;
   std::vector<hook_use> hook_uses_;
   std::map<std::string, std::string> vb_locs_;
+  std::map<std::string, std::vector<finding>> findings_; ///< by location
   std::vector<std::pair<std::string, std::string>> class_locs_;
 };
 
@@ -1283,6 +1430,10 @@ config_report parse_config(const std::string& text, const std::string& origin) {
                            "in an object");
   validator{origin, rep}.run(doc);
   return rep;
+}
+
+std::vector<std::string> config_keys() {
+  return validator::key_names();
 }
 
 namespace {

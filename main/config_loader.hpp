@@ -40,6 +40,10 @@ struct config_report {
 /// meaningful when `ok()`.
 config_report parse_config(const std::string& text, const std::string& origin);
 
+/// Every top-level key the loader reads, in README order: the schema
+/// (config/battery-aggregator.schema.json) must list exactly these.
+std::vector<std::string> config_keys();
+
 /// The largest config file read (a real one is a few KiB).
 constexpr uint64_t max_config_bytes = 1024 * 1024;
 

@@ -15,6 +15,7 @@
 
 #include "main/config_loader.hpp"
 #include "main/config_paths.hpp"
+#include "main/config_schema.hpp"
 #include "main/config_suggest.hpp"
 
 // Table-driven: every bad config lists the exact, complete set of lines the
@@ -1282,4 +1283,120 @@ CAF_TEST(many keys parse in one pass and strings are echoed cut) {
   CAF_REQUIRE_EQUAL(huge.errors.size(), 1u);
   CAF_CHECK_LESS(huge.errors[0].size(), 400u);
   CAF_CHECK(huge.errors[0].find("... (10000000 bytes)") != std::string::npos);
+}
+
+// -- the schema (config/battery-aggregator.schema.json) and the loader -----
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+/// Every subschema of `node` (itself included), with its JSON Pointer.
+void subschemas(const ojson& node, const std::string& at,
+                std::vector<std::pair<std::string, const ojson*>>& out) {
+  if (!node.is_object())
+    return;
+  out.emplace_back(at, &node);
+  for (auto& [key, sub] : node.items()) {
+    if (key == "properties" || key == "patternProperties"
+        || key == "definitions")
+      for (auto& [name, s] : sub.items())
+        subschemas(s, at + "/" + key + "/" + name, out);
+    else if (key == "anyOf" || key == "oneOf" || key == "allOf")
+      for (size_t i = 0; i < sub.size(); ++i)
+        subschemas(sub[i], at + "/" + key + "/" + std::to_string(i), out);
+    else if (key == "items" || key == "additionalProperties" || key == "if"
+             || key == "then" || key == "else")
+      subschemas(sub, at + "/" + key, out);
+  }
+}
+
+} // namespace
+
+CAF_TEST(the embedded schema is the shipped file) {
+  CAF_CHECK(config_schema_text()
+            == read_file(std::string{BA_SOURCE_DIR}
+                         + "/config/battery-aggregator.schema.json"));
+  CAF_CHECK_EQUAL(config_schema()["$schema"],
+                  "http://json-schema.org/draft-07/schema#");
+}
+
+CAF_TEST(the schema and the loader know the same top level keys) {
+  strings in_schema;
+  for (auto& [key, sub] : config_schema()["properties"].items())
+    in_schema.push_back(key);
+  // Same keys in the same (README) order; "$schema" is for editors.
+  CAF_CHECK_EQUAL(in_schema, config_keys());
+  auto documented = all_keys;
+  documented.insert(documented.begin(), "$schema");
+  CAF_CHECK_EQUAL(in_schema, documented);
+  CAF_CHECK_EQUAL(config_schema()["additionalProperties"], false);
+}
+
+CAF_TEST(every value of every closed set in the schema is taken) {
+  // A mode added to the schema but not to the loader (or the reverse: the
+  // bad-config rows pin the loader's lists) fails here.
+  std::vector<std::pair<std::string, const ojson*>> all;
+  subschemas(config_schema(), "", all);
+  size_t checked = 0;
+  for (auto& [key, sub] : config_schema()["properties"].items()) {
+    if (!sub.contains("enum"))
+      continue;
+    for (auto& v : sub["enum"]) {
+      ojson doc = ojson::object();
+      doc[key] = v;
+      auto rep = parse_config(doc.dump(), "c.json");
+      CAF_MESSAGE(key << ": " << v.dump());
+      CAF_CHECK_EQUAL(rep.errors, strings{});
+      ++checked;
+    }
+  }
+  auto& topology = config_schema()["definitions"]["topologyForm"]["properties"]
+                                  ["topology"]["enum"];
+  for (auto& t : topology) {
+    auto rep = parse_config(
+        R"({"virtualBatteries": {"com.victronenergy.battery.v": {"topology": )"
+            + t.dump() + R"(, "members": ["com.victronenergy.battery.a"]}}})",
+        "c.json");
+    CAF_MESSAGE("topology: " << t.dump());
+    CAF_CHECK_EQUAL(rep.errors, strings{});
+    ++checked;
+  }
+  CAF_CHECK_EQUAL(checked, 17u);
+}
+
+CAF_TEST(every schema node has a description and words for the loader) {
+  std::vector<std::pair<std::string, const ojson*>> all;
+  subschemas(config_schema(), "", all);
+  CAF_CHECK_GREATER(all.size(), 30u);
+  for (auto& [at, node] : all) {
+    CAF_MESSAGE(at);
+    // A type the schema checks needs the loader's words for a mismatch.
+    if (node->contains("type"))
+      CAF_CHECK(node->contains("x-expected")
+                || at.find("/if") != std::string::npos);
+    if (node->contains("minItems") || node->contains("minProperties")
+        || node->contains("maxProperties"))
+      CAF_CHECK(node->contains("x-count"));
+    if (node->contains("required") && at.find("/anyOf/") == std::string::npos)
+      CAF_CHECK(node->contains("x-missing"));
+    if (at.rfind("/properties/", 0) == 0
+        && std::count(at.begin(), at.end(), '/') == 2)
+      CAF_CHECK(node->contains("description"));
+  }
+}
+
+CAF_TEST(the sample config and a config naming its schema validate) {
+  auto sample
+      = load_config(std::string{BA_SOURCE_DIR} + "/deploy/config.sample.json");
+  CAF_CHECK_EQUAL(sample.errors, strings{});
+  auto named = parse_config(
+      R"({ "$schema": "./battery-aggregator.schema.json", "cvlMode": "dvcc" })",
+      "c.json");
+  CAF_CHECK_EQUAL(named.errors, strings{});
+  CAF_CHECK(named.cfg.cvl == cvl_mode::dvcc);
+  auto wrong = parse_config(R"({"$schema": 7})", "c.json");
+  CAF_CHECK_EQUAL(
+      wrong.errors,
+      strings{R"(c.json: ["$schema"]: must be a string, not a number)"});
 }
