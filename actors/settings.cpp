@@ -104,11 +104,11 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
     if (!st.present)
       return;
     std::vector<setting_result> defaults;
-    std::vector<std::string> paths{paths::setting_max_charge_current,
-                                   paths::setting_max_charge_voltage};
+    std::vector<std::string> watched{paths::setting_max_charge_current,
+                                     paths::setting_max_charge_voltage};
     for (auto& d : st.devices) {
-      paths.push_back(d.instance_path);
-      paths.push_back(d.name_path);
+      watched.push_back(d.instance_path);
+      watched.push_back(d.name_path);
       if (d.added)
         continue;
       defaults.push_back(
@@ -116,7 +116,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
            value::text("battery:" + std::to_string(d.preferred))});
       defaults.push_back({d.name_path, 0, value::text("")});
     }
-    bus->watch_paths(settings_service, me(), paths);
+    bus->watch_paths(settings_service, me(), watched);
     if (!defaults.empty())
       bus->add_settings(std::move(defaults), me());
   };

@@ -82,6 +82,24 @@ const char* to_string(member_status s) {
   }
 }
 
+bool operator==(const setting_result& x, const setting_result& y) {
+  return x.path == y.path && x.error == y.error && x.current == y.current;
+}
+
+bool operator==(const settings_added& x, const settings_added& y) {
+  return x.results == y.results;
+}
+
+bool operator==(const service_registered& x, const service_registered& y) {
+  return x.service == y.service && x.device_instance == y.device_instance;
+}
+
+bool operator==(const health_stats& x, const health_stats& y) {
+  return x.component == y.component && x.members_online == y.members_online
+         && x.members_total == y.members_total && x.updates == y.updates
+         && x.signals == y.signals && x.quiet == y.quiet;
+}
+
 bool operator==(const source_hello& x, const source_hello& y) {
   return x.service == y.service;
 }

@@ -255,12 +255,12 @@ value_map aggregate_parallel(const member_list& ms,
 }
 
 const std::vector<std::string>& parallel_inputs() {
-  static const std::vector<std::string> paths{
+  static const std::vector<std::string> inputs{
       paths::dc_voltage,         paths::dc_current, paths::dc_power,
       paths::dc_temperature,     paths::soc,        paths::soh,
       paths::installed_capacity, paths::capacity,   paths::consumed_amphours,
       paths::time_to_go};
-  return paths;
+  return inputs;
 }
 
 value sum_over(const member_list& ms, const path_key& key) {

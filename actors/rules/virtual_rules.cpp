@@ -111,29 +111,29 @@ bool hook_value(const hook_spec& h, const std::string& path,
 }
 
 /// The paths a hook may provide.
-void hook_paths(const hook_spec& h, std::set<std::string>& paths) {
+void hook_paths(const hook_spec& h, std::set<std::string>& out) {
   if (h.kind == fixed_hook) {
     if (!is_identity_path(h.path))
-      paths.insert(h.path);
+      out.insert(h.path);
   } else if (h.kind == voltage_hook || h.kind == temperature_hook) {
-    paths.insert(paths::max_charge_current);
-    paths.insert(paths::max_discharge_current);
+    out.insert(paths::max_charge_current);
+    out.insert(paths::max_discharge_current);
   }
 }
 
 /// The paths a source provides (see role_merge's `collect`): all it has, or
 /// the listed ones even while it is away.
-void source_paths(const vb_input& x, std::set<std::string>& paths) {
+void source_paths(const vb_input& x, std::set<std::string>& out) {
   if (x.ref->all_paths) {
     if (x.values != nullptr)
       for (auto& kv : *x.values)
         if (!is_identity_path(kv.first))
-          paths.insert(kv.first);
+          out.insert(kv.first);
     return;
   }
   for (auto& path : x.ref->paths)
     if (!is_identity_path(path))
-      paths.insert(path);
+      out.insert(path);
 }
 
 // -- series helpers -----------------------------------------------------------
@@ -257,19 +257,19 @@ table_lookup(const std::vector<std::pair<double, double>>& table, double x) {
 }
 
 value_map merge_kind(const std::vector<vb_input>& in) {
-  std::set<std::string> paths;
+  std::set<std::string> provided;
   for (auto& x : in) {
     if (is_hook(x))
-      hook_paths(*x.hook, paths);
+      hook_paths(*x.hook, provided);
     else if (is_source(x))
-      source_paths(x, paths);
+      source_paths(x, provided);
   }
   // The lookup keys first: a charging hook standing before the battery must
   // still see that battery's voltage.
   auto voltage = merged_sources(in, paths::dc_voltage);
   auto temperature = merged_sources(in, paths::dc_temperature);
   value_map out;
-  for (auto& path : paths) {
+  for (auto& path : provided) {
     auto pick = [&]() -> value {
       for (auto& x : in) {
         if (is_hook(x)) {

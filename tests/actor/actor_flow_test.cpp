@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actor/fake_bus.hpp"
+#include "actor/strict_stub.hpp"
 #include "actors/aggregator.hpp"
 #include "actors/discovery.hpp"
 #include "actors/publisher.hpp"
@@ -26,28 +27,10 @@ constexpr const char* bat_a = "com.victronenergy.battery.a";
 constexpr const char* bat_b = "com.victronenergy.battery.b";
 constexpr const char* own = "com.victronenergy.battery.aggregator";
 
-/// Messages a stub did not expect (its text), checked empty by every test:
-/// a stub that swallowed anything would hide a message sent by mistake.
-std::vector<std::string>& unexpected() {
-  static std::vector<std::string> seen;
-  return seen;
-}
-
 /// The settings actor as the others see it: it takes exactly these.
-caf::behavior settings_stub(caf::event_based_actor* self) {
-  self->set_default_handler(
-      [](caf::scheduled_actor*,
-         caf::message_view& x) -> caf::result<caf::message> {
-        unexpected().push_back("settings stub: "
-                               + to_string(x.copy_content_to_message()));
-        return caf::sec::unexpected_message;
-      });
-  return {
-      [](const service_appeared&) {},
-      [](const service_vanished&) {},
-      [](const custom_name_written&) {},
-  };
-}
+const auto settings_stub
+    = ba::test::strict_stub<service_appeared, service_vanished,
+                            custom_name_written>;
 
 struct fixture : test_coordinator_fixture<> {
   fake_bus bus;
@@ -65,7 +48,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   void spawn_all() {
-    settings = sys.spawn(settings_stub);
+    settings = sys.spawn(settings_stub, std::string{"settings stub"});
     publisher
         = sys.spawn(publisher_actor, cfg, std::string{own},
                     std::string{"Battery Aggregator"}, &bus, settings, false);
@@ -80,10 +63,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   ~fixture() override {
-    for (auto& text : unexpected())
-      CAF_MESSAGE(text);
-    CAF_CHECK_EQUAL(unexpected().size(), 0u);
-    unexpected().clear();
+    ba::test::check_no_unexpected();
     for (auto& a : {discovery, aggregator, publisher, settings})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     // Let the actors end while `bus` still exists: their state destructors
@@ -654,9 +634,10 @@ CAF_TEST_FIXTURE_SCOPE(stub_checks, fixture)
 CAF_TEST(a stub reports a message it does not take) {
   caf::anon_send(settings, ready_atom::value);
   sched.run();
-  CAF_REQUIRE_EQUAL(unexpected().size(), 1u);
-  CAF_CHECK_EQUAL(unexpected().front().rfind("settings stub: ", 0), 0u);
-  unexpected().clear();
+  CAF_REQUIRE_EQUAL(ba::test::unexpected().size(), 1u);
+  CAF_CHECK_EQUAL(ba::test::unexpected().front().rfind("settings stub: ", 0),
+                  0u);
+  ba::test::unexpected().clear();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
