@@ -9,6 +9,7 @@
 #include "actors/rules/role_merge.hpp"
 #include "logging/log.hpp"
 #include "messages/paths.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -341,7 +342,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
     // Publish the empty bank at once: invalid measurements, 0 members.
     compute_now();
   }
-  return {
+  return checked_behavior<aggregator_protocol>(
       [=](const member_update& u) {
         // A virtual battery's output: a source of this bank like any other,
         // sent whole on each of its computations.
@@ -588,8 +589,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
                 + " s)");
         }
         return s;
-      },
-  };
+      });
 }
 
 } // namespace ba

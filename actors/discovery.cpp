@@ -7,6 +7,7 @@
 #include "actors/source.hpp"
 #include "logging/log.hpp"
 #include "messages/messages.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -63,7 +64,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
       return;
     }
   });
-  return {
+  return checked_behavior<discovery_protocol>(
       [=](const service_appeared& a) {
         if (a.service == settings_service || a.service == system_service) {
           self->send(settings, a);
@@ -121,8 +122,7 @@ caf::behavior discovery_actor(caf::stateful_actor<discovery_state>* self,
             self->send(aggregator, member_removed{service});
           }
         }
-      },
-  };
+      });
 }
 
 } // namespace ba

@@ -4,6 +4,7 @@
 
 #include "actors/lifecycle.hpp"
 #include "logging/log.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -98,7 +99,7 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
               finish();
             });
   };
-  return {
+  return checked_behavior<health_protocol>(
       [=](summary_atom) {
         auto& st = self->state;
         ++st.round;
@@ -117,8 +118,7 @@ caf::behavior health_actor(caf::stateful_actor<health_state>* self,
         st.restarts = t.restarts;
         st.updates_before = 0;
         st.signals_before = 0;
-      },
-  };
+      });
 }
 
 } // namespace ba

@@ -7,6 +7,7 @@
 #include "logging/log.hpp"
 #include "messages/messages.hpp"
 #include "messages/paths.hpp"
+#include "messages/protocols.hpp"
 #include "version.hpp"
 
 namespace ba {
@@ -172,7 +173,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
                      std::chrono::milliseconds(
                          static_cast<int64_t>(cfg.startup_battery_wait * 1000)),
                      startup_atom::value);
-  return {
+  return checked_behavior<publisher_protocol>(
       [=](const publish_values& pv) {
         set_values(pv.values);
         auto& st = self->state;
@@ -275,8 +276,7 @@ caf::behavior publisher_actor(caf::stateful_actor<publisher_state>* self,
         s.component = self->state.name;
         s.signals = self->state.signals;
         return s;
-      },
-  };
+      });
 }
 
 } // namespace ba

@@ -7,6 +7,7 @@
 #include "logging/log.hpp"
 #include "messages/path_table.hpp"
 #include "messages/paths.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -122,7 +123,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
   };
   self->delayed_send(self, waiting_log_interval,
                      waiting_due{self->state.generation});
-  return {
+  return checked_behavior<settings_protocol>(
       [=](const device_wanted& w) {
         auto& st = self->state;
         device_entry d;
@@ -235,8 +236,7 @@ caf::behavior settings_actor(caf::stateful_actor<settings_state>* self,
             "waiting for com.victronenergy.settings");
         self->delayed_send(self, waiting_log_interval,
                            waiting_due{w.generation});
-      },
-  };
+      });
 }
 
 } // namespace ba

@@ -2,6 +2,7 @@
 
 #include "actors/lifecycle.hpp"
 #include "logging/log.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -72,7 +73,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
   // The consumer answers this actor (its values go there from the bus).
   self->send(consumer, source_hello{service});
   rescan();
-  return {
+  return checked_behavior<source_protocol>(
       [=](const source_scanned& s) {
         auto& st = self->state;
         st.last_signal = self->clock().now();
@@ -176,8 +177,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self,
         self->send(consumer,
                    member_state{service, member_status::lost, "left the bus"});
         self->quit();
-      },
-  };
+      });
 }
 
 } // namespace ba

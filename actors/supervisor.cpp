@@ -13,6 +13,7 @@
 #include "actors/virtual_battery.hpp"
 #include "logging/log.hpp"
 #include "messages/messages.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -157,7 +158,7 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
     log(log_level::info, "supervisor", "actors restarted");
   });
   start_all(false);
-  return {
+  return checked_behavior<supervisor_protocol>(
       [=](const config_ptr& next) {
         auto& st = self->state;
         if (next->service_name != st.cfg.service_name) {
@@ -200,17 +201,18 @@ caf::behavior supervisor_actor(caf::stateful_actor<supervisor_state>* self,
         // From the current bank only: an old one may still be finishing.
         if (self->current_sender() == self->state.aggregator.address())
           self->state.handover = std::move(h);
-      },
+      }
 #ifdef BA_TEST_HOOKS
       // Test builds only (BA_TESTS, never the GX package): the bank ends
       // as an uncaught exception would end it, to show the restart.
+      ,
       [=](crash_atom) {
         if (self->state.aggregator)
           self->send_exit(self->state.aggregator,
                           caf::make_error(caf::sec::runtime_error));
-      },
+      }
 #endif
-  };
+  );
 }
 
 } // namespace ba

@@ -8,6 +8,7 @@
 #include "actors/rules/roster.hpp"
 #include "logging/log.hpp"
 #include "messages/paths.hpp"
+#include "messages/protocols.hpp"
 
 namespace ba {
 
@@ -69,7 +70,7 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
   // One computation per burst of member updates, as in the aggregator.
   auto recompute
       = [=] { recompute_soon(self, self->state.dirty, compute_now); };
-  return {
+  return checked_behavior<virtual_battery_protocol>(
       [=](recompute_atom) {
         if (self->state.dirty)
           compute_now();
@@ -107,8 +108,7 @@ caf::behavior virtual_battery_actor(caf::stateful_actor<virtual_state>* self,
       [=](const member_removed& r) {
         if (self->state.sources.remove(r.service))
           recompute();
-      },
-  };
+      });
 }
 
 } // namespace ba

@@ -5,29 +5,8 @@
 // positional tuples, no atom declared elsewhere), so a handler's signature
 // says what it takes.
 //
-// Who takes what (the message set of each actor: what its behaviour
-// handles; keep this list in step with the handlers):
-// - aggregator (and bank of the main aggregate): source_values,
-//   source_hello, heard_query, member_update, member_state, member_removed,
-//   grace_over, virtual_banks, services_listed, dvcc_state, config_ptr,
-//   hold_atom, recompute_atom, startup_atom, redetect_atom, summary_atom
-//   (answered with health_stats).
-// - virtual battery: member_update, member_state, member_removed,
-//   grace_over, recompute_atom, ready_atom.
-// - source: source_scanned, source_spoke, heard_answer, check_due,
-//   probe_result, scan_failed, rescan_atom, lost_atom.
-// - publisher: publish_values, device_instance, custom_name,
-//   publisher_bank, path_written, service_registered, config_ptr,
-//   startup_atom, flush_atom, summary_atom (answered with health_stats).
-// - settings: device_wanted, dvcc_listener, custom_name_written,
-//   service_appeared, service_vanished, source_values, settings_added,
-//   scan_failed, add_retry_due, waiting_due, name_write_timeout.
-// - discovery: service_appeared, service_vanished, listed_atom,
-//   config_ptr (and the down messages of its sources).
-// - health: health_stats, health_targets, summary_atom.
-// - supervisor: config_ptr, bank_handover, crash_atom (test builds only),
-//   and the down messages of its children.
-// docs/architecture.md draws who sends them.
+// Each actor's message set is a type in messages/protocols.hpp, which the
+// compiler holds its handlers to. docs/architecture.md draws who sends them.
 
 #include <cstdint>
 #include <string>

@@ -248,3 +248,27 @@ CAF_TEST(no source file crosses a layer or writes a path literal) {
     CAF_MESSAGE(v);
   CAF_CHECK_EQUAL(found.size(), 0u);
 }
+
+// The compiler holds each actor to its message set only if the actor builds
+// its behaviour through it: every actor file under actors/ must.
+CAF_TEST(every actor builds its behaviour from its protocol) {
+  fs::path root{BA_SOURCE_DIR};
+  size_t actors = 0;
+  for (auto& e : fs::directory_iterator(root / "actors")) {
+    if (!e.is_regular_file() || e.path().extension() != ".cpp")
+      continue;
+    std::ifstream in{e.path()};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto body = text.str();
+    if (body.find("caf::behavior ") == std::string::npos
+        || body.find("_actor(") == std::string::npos)
+      continue;
+    ++actors;
+    CAF_MESSAGE(e.path().filename().string());
+    CAF_CHECK(body.find("return checked_behavior<") != std::string::npos);
+  }
+  // aggregator, discovery, health, publisher, settings, source, supervisor,
+  // virtual battery.
+  CAF_CHECK_EQUAL(actors, 8u);
+}
