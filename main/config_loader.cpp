@@ -790,6 +790,11 @@ class validator {
                        "digits, _ and -");
       return false;
     }
+    if (key.size() > max_pattern_text) {
+      error(loc, quote(prefix + key) + ": longer than "
+                     + std::to_string(max_pattern_text) + " characters");
+      return false;
+    }
     return true;
   }
 
@@ -1033,7 +1038,7 @@ class validator {
   /// when no pattern matches.
   static const json* hook_schema(const json& node, const std::string& key) {
     for (auto& [pattern, sub] : node["patternProperties"].items())
-      if (std::regex_search(key, std::regex{pattern}))
+      if (pattern_matches(std::regex{pattern}, key))
         return &schema_resolve(sub);
     return nullptr;
   }

@@ -148,7 +148,7 @@ class evaluator {
       auto* re = regex(p->get<std::string>());
       if (re == nullptr)
         fail(schema_rule::unchecked, "the schema's pattern is broken");
-      else if (!std::regex_search(v.get<std::string>(), *re))
+      else if (!pattern_matches(*re, v.get<std::string>()))
         fail(schema_rule::pattern, "does not match pattern " + p->dump());
     }
   }
@@ -200,7 +200,7 @@ class evaluator {
           auto* re = regex(p.key());
           if (re == nullptr) {
             fail(schema_rule::unchecked, "the schema's pattern is broken");
-          } else if (std::regex_search(key, *re)) {
+          } else if (pattern_matches(*re, key)) {
             matched = true;
             check(it.value(), p.value());
           }
@@ -391,6 +391,10 @@ schema_unsupported(const nlohmann::ordered_json& schema) {
   std::vector<std::string> out;
   audit(schema, schema, "", out);
   return out;
+}
+
+bool pattern_matches(const std::regex& re, const std::string& text) {
+  return text.size() <= max_pattern_text && std::regex_search(text, re);
 }
 
 } // namespace ba

@@ -8,6 +8,7 @@
 // cannot say (near-miss suggestions, names, paths, roles, cycles, hook
 // references) and words every finding in its own style.
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -75,5 +76,14 @@ schema_unsupported(const nlohmann::ordered_json& schema);
 
 /// The deepest nesting a config may have; a valid one has 6 levels.
 constexpr size_t max_config_depth = 32;
+
+/// The longest text a schema pattern is tried on; a longer one never
+/// matches. libstdc++'s std::regex recurses once per character: a key of
+/// 200,000 characters exhausted the stack and crashed the program.
+constexpr size_t max_pattern_text = 1024;
+
+/// Whether `text` matches `re` (searched, as JSON Schema says), false for
+/// a text longer than `max_pattern_text`.
+bool pattern_matches(const std::regex& re, const std::string& text);
 
 } // namespace ba

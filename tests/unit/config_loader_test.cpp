@@ -1216,6 +1216,27 @@ CAF_TEST(deep nesting and odd bytes never crash) {
   CAF_CHECK_EQUAL(nul.errors.size(), 1u);
 }
 
+// libstdc++'s std::regex recurses once per character: the schema's hook
+// patterns tried on a 200,000-character key crashed the program (a reload
+// with such a file would have taken the service off the bus).
+CAF_TEST(a key too long for a pattern is an error and not a crash) {
+  auto key = "hooks.FixedValueHook#" + std::string(200000, 'a');
+  auto rep = parse_config("{\"classes\": {\"" + key
+                              + "\": {\"path\": \"/Soc\", \"value\": 1}}}",
+                          "c.json");
+  auto shown = "\"hooks.FixedValueHook#" + std::string(99, 'a')
+               + "\"... (200021 bytes)";
+  CAF_CHECK_EQUAL(rep.errors, strings{"c.json: classes[" + shown + "]: " + shown
+                                      + ": longer than 1024 characters"});
+  // The same through a virtual battery's reference to it.
+  auto member
+      = parse_config("{\"virtualBatteries\": {\"com.victronenergy.battery.v\": "
+                     "[\"class:"
+                         + key + "\", \"com.victronenergy.battery.a\"]}}",
+                     "c.json");
+  CAF_CHECK(!member.ok());
+}
+
 namespace {
 
 /// A scratch path under /tmp, removed before and after use.

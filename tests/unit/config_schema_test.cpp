@@ -163,6 +163,18 @@ CAF_TEST(pattern) {
   });
 }
 
+CAF_TEST(a text longer than max_pattern_text matches no pattern) {
+  std::regex any{".*"};
+  CAF_CHECK(pattern_matches(any, std::string(max_pattern_text, 'a')));
+  CAF_CHECK(!pattern_matches(any, std::string(max_pattern_text + 1, 'a')));
+  // Tried on 200,000 characters, std::regex would exhaust the stack.
+  auto schema = json::parse(
+      R"({"patternProperties": {"^a+$": {}}, "additionalProperties": false})");
+  json doc = json::object();
+  doc[std::string(200000, 'a')] = 1;
+  CAF_CHECK_EQUAL(check_against_schema(doc, schema).size(), 1u);
+}
+
 CAF_TEST(counts) {
   run({
       {"enough items", R"({"minItems": 1})", "[1]", {}},
