@@ -13,7 +13,6 @@ namespace ba {
 
 namespace {
 
-const path_key installed_capacity_key{paths::installed_capacity};
 const path_key cells_per_battery_key{paths::cells_per_battery};
 
 /// The finite number at `key` of one member (member_index.hpp: missing,
@@ -43,15 +42,6 @@ bool blank(const std::string& s) {
 /// conversion undefined.
 value as_integer(double x) {
   return value::integer(static_cast<int64_t>(std::llround(x)));
-}
-
-/// A capacity counts only when finite and positive: a BMS publishing 0 Ah
-/// (not yet configured) must neither weight a mean nor divide by zero.
-caf::optional<double> get_capacity(const member_ref& m) {
-  auto c = get(m, installed_capacity_key);
-  if (c && *c > 0)
-    return c;
-  return caf::none;
 }
 
 /// Index of the member holding the extreme of `path` (the first one on a
@@ -149,35 +139,6 @@ value max_over(const member_list& ms, const path_key& key) {
 value count_sum(const member_list& ms, const path_key& key) {
   auto s = sum_over(ms, key);
   return s.valid() ? as_integer(s.number) : s;
-}
-
-value capacity_weighted_mean(const member_list& ms, const path_key& key) {
-  // Same reasoning as /Soc in parallel_rules.cpp (whose helper is private
-  // there): a big member's history counts more than a small one's, and when
-  // a weight is unknown a plain mean beats dropping that member.
-  double weighted = 0;
-  double weights = 0;
-  double sum = 0;
-  size_t n = 0;
-  bool all_have_capacity = true;
-  for (auto m : ms) {
-    auto x = get(m, key);
-    if (!x)
-      continue;
-    sum += *x;
-    ++n;
-    if (auto c = get_capacity(m)) {
-      weighted += *x * *c;
-      weights += *c;
-    } else {
-      all_have_capacity = false;
-    }
-  }
-  if (n == 0)
-    return value::invalid();
-  if (!all_have_capacity || weights <= 0)
-    return value::real(sum / static_cast<double>(n));
-  return value::real(weighted / weights);
 }
 
 // -- rows of section 2.1 ------------------------------------------------------

@@ -57,11 +57,6 @@ value max_over(const member_list& ms, const path_key& key);
 /// Sum of valid member values as an integer (counts such as modules online).
 value count_sum(const member_list& ms, const path_key& key);
 
-/// `sum(x * C) / sum(C)` with C = /InstalledCapacity over the members that
-/// publish `path`; the plain mean when any of them lacks a usable capacity
-/// (the /Soc rule of parallel_rules, applied to any path).
-value capacity_weighted_mean(const member_list& ms, const path_key& key);
-
 // -- rows of section 2.1 ------------------------------------------------------
 
 /// /Info/ChargeMode: the Python add-on's string rule over the members that

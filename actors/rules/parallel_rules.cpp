@@ -64,13 +64,15 @@ value extreme_of(const member_list& ms, const char* path, Select select) {
   return any ? value::real(result) : value::invalid();
 }
 
+} // namespace
+
 // Percentages of members of different sizes (SoC, SoH) describe shares of
 // different amounts of charge: 50 % of 200 Ah outweighs 80 % of 100 Ah. The
-// capacity-weighted mean is the bank's true percentage. When any member that
+// capacity-weighted mean is the bank's true percentage (and a big
+// member's history counts more than a small one's). When any member that
 // publishes the percentage lacks a capacity the weights are unknown, and a
 // plain mean beats silently dropping that member.
-value capacity_weighted(const member_list& ms, const char* path) {
-  const path_key key{path};
+value capacity_weighted_mean(const member_list& ms, const path_key& key) {
   double weighted = 0;
   double weights = 0;
   bool all_have_capacity = true;
@@ -86,11 +88,9 @@ value capacity_weighted(const member_list& ms, const char* path) {
     }
   }
   if (!all_have_capacity)
-    return mean_over(ms, path);
+    return mean_over(ms, key);
   return weights > 0 ? value::real(weighted / weights) : value::invalid();
 }
-
-} // namespace
 
 value mean_voltage(const member_list& ms) {
   // Parallel members share one bus voltage; the mean smooths sensor offsets.
@@ -139,12 +139,12 @@ value soc(const member_list& ms, soc_method m) {
                         [](double x, double y) { return std::min(x, y); });
     case soc_method::weighted:
     default:
-      return capacity_weighted(ms, paths::soc);
+      return capacity_weighted_mean(ms, paths::soc);
   }
 }
 
 value soh(const member_list& ms) {
-  return capacity_weighted(ms, paths::soh);
+  return capacity_weighted_mean(ms, paths::soh);
 }
 
 value installed_capacity(const member_list& ms,

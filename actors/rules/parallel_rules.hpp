@@ -31,6 +31,11 @@ using member_list = std::vector<member_ref>;
 /// uses.
 value sum_over(const member_list& ms, const path_key& key);
 value mean_over(const member_list& ms, const path_key& key);
+/// `sum(x * C) / sum(C)` with C = /InstalledCapacity over the members that
+/// publish `key`; the plain mean when any of them lacks a usable capacity
+/// (the /Soc and /Soh rule, also the bank's /History counters'); invalid
+/// when none publishes it.
+value capacity_weighted_mean(const member_list& ms, const path_key& key);
 
 value mean_voltage(const member_list& ms);
 value sum_current(const member_list& ms);
